@@ -1,0 +1,81 @@
+//! The rotation Lambda zips embedded in the binary, written once to a content-addressed file so
+//! the archive the engine hashes is byte-identical on every run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::args::Architecture;
+use crate::error::ProviderError;
+
+const ZIP_X86_64: &[u8] = include_bytes!(env!("JWKS_ROTATION_ZIP_X86_64"));
+const ZIP_X86_64_SHA256: &str = env!("JWKS_ROTATION_ZIP_X86_64_SHA256");
+const ZIP_ARM64: &[u8] = include_bytes!(env!("JWKS_ROTATION_ZIP_ARM64"));
+const ZIP_ARM64_SHA256: &str = env!("JWKS_ROTATION_ZIP_ARM64_SHA256");
+
+/// A Lambda zip on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaZip {
+    /// Absolute path of the zip.
+    pub path: PathBuf,
+    /// SHA-256 (hex) of its bytes, which is also the archive hash Pulumi computes for a zip.
+    pub sha256: &'static str,
+}
+
+/// The embedded zip for an architecture: its bytes and digest.
+pub fn embedded(arch: Architecture) -> (&'static [u8], &'static str) {
+    match arch {
+        Architecture::X86_64 => (ZIP_X86_64, ZIP_X86_64_SHA256),
+        Architecture::Arm64 => (ZIP_ARM64, ZIP_ARM64_SHA256),
+    }
+}
+
+/// Where the archives live: `$XDG_CACHE_HOME/jwks-rotation`, `$HOME/.cache/jwks-rotation`, or
+/// the temporary directory, made absolute.
+pub fn cache_root(lookup: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let base = lookup("XDG_CACHE_HOME")
+        .filter(|v| Path::new(v).is_absolute())
+        .map(PathBuf::from)
+        .or_else(|| {
+            lookup("HOME")
+                .filter(|v| Path::new(v).is_absolute())
+                .map(|h| Path::new(&h).join(".cache"))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    let base = if base.is_absolute() {
+        base
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(&base))
+            .unwrap_or(base)
+    };
+    base.join("jwks-rotation")
+}
+
+/// Writes the zip for `arch` to `<root>/<sha256>/bootstrap.zip` unless a file with the same
+/// size is already there; the write goes through a temporary file and a rename, so a reader
+/// never sees a partial zip.
+pub fn materialize(root: &Path, arch: Architecture) -> Result<LambdaZip, ProviderError> {
+    let (bytes, sha256) = embedded(arch);
+    let dir = root.join(sha256);
+    let path = dir.join("bootstrap.zip");
+    let err = |source: std::io::Error| ProviderError::Archive {
+        path: path.display().to_string(),
+        source,
+    };
+    let up_to_date = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64);
+    if !up_to_date {
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        let tmp = dir.join(format!("bootstrap.zip.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err(e));
+        }
+    }
+    Ok(LambdaZip { path, sha256 })
+}

@@ -1,0 +1,926 @@
+//! The component's inputs: decoded from the wire once, validated with the shared core's rules,
+//! defaults applied. Unknown values (preview) pass through without error; only the presence of
+//! an input (never its value) shapes the resource graph.
+
+use std::collections::BTreeMap;
+
+use jwks_rotation_core::config::{
+    self, DEFAULT_CACHE_CONTROL, DEFAULT_CLEANUP_CHECK_INTERVAL,
+    DEFAULT_MIN_ACTIVATION_GRACE_PERIOD, DEFAULT_MIN_KEY_CLEANUP_GRACE_PERIOD, DEFAULT_OBJECT_KEY,
+    DEFAULT_ROTATION_INTERVAL,
+};
+use jwks_rotation_core::{Duration, KeySpec, KeySpecInput, KidStrategy, RotationConfig};
+use prost_types::{Struct, Value, value::Kind};
+
+use crate::error::ProviderError;
+use crate::wire::{self, Str};
+
+/// Every input the component accepts (the schema's `inputProperties`; a test keeps them equal).
+pub const INPUT_NAMES: [&str; 20] = [
+    "secretName",
+    "keySpec",
+    "maxTokenValidityDuration",
+    "bucket",
+    "bucketPath",
+    "bucketName",
+    "rotationInterval",
+    "minActivationGracePeriod",
+    "cleanupCheckInterval",
+    "minKeyCleanupGracePeriod",
+    "publicRead",
+    "cloudFront",
+    "kmsKeyId",
+    "cacheControl",
+    "kidStrategy",
+    "issuer",
+    "lambdaArchitecture",
+    "logRetentionInDays",
+    "alarm",
+    "tags",
+];
+/// Fields of `keySpec`.
+pub const KEY_SPEC_FIELDS: [&str; 3] = ["algorithm", "crv", "modulusLength"];
+/// Fields of `cloudFront`.
+pub const CLOUD_FRONT_FIELDS: [&str; 3] = ["priceClass", "aliases", "acmCertificateArn"];
+/// Fields of `alarm`.
+pub const ALARM_FIELDS: [&str; 3] = ["snsTopicArns", "evaluationPeriods", "periodSeconds"];
+
+/// Default `lambdaArchitecture`.
+pub const DEFAULT_ARCHITECTURE: Architecture = Architecture::X86_64;
+/// Default `logRetentionInDays`.
+pub const DEFAULT_LOG_RETENTION_DAYS: u32 = 30;
+/// Default `cloudFront.priceClass`.
+pub const DEFAULT_PRICE_CLASS: &str = "PriceClass_100";
+/// Default `alarm.evaluationPeriods`.
+pub const DEFAULT_ALARM_EVALUATION_PERIODS: u32 = 1;
+/// Default `alarm.periodSeconds`.
+pub const DEFAULT_ALARM_PERIOD_SECONDS: u32 = 300;
+/// Retention values CloudWatch Logs accepts.
+pub const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+const PRICE_CLASSES: [&str; 3] = ["PriceClass_100", "PriceClass_200", "PriceClass_All"];
+
+/// A value that is known, or unknown during preview.
+#[derive(Debug, Clone, PartialEq)]
+pub enum In<T> {
+    /// Known.
+    Known(T),
+    /// Unknown until the update.
+    Unknown,
+}
+
+impl<T> In<T> {
+    /// The known value.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            In::Known(v) => Some(v),
+            In::Unknown => None,
+        }
+    }
+}
+
+/// Lambda architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    /// `x86_64`.
+    X86_64,
+    /// `arm64`.
+    Arm64,
+}
+
+impl Architecture {
+    /// The Lambda API spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+/// `cloudFront` settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudFrontArgs {
+    /// Price class.
+    pub price_class: Str,
+    /// Alternate domain names (unknown as a whole, or each element maybe unknown).
+    pub aliases: In<Vec<Str>>,
+    /// ACM certificate for the aliases.
+    pub acm_certificate_arn: Option<Str>,
+}
+
+/// `alarm` settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmArgs {
+    /// Topics notified.
+    pub sns_topic_arns: In<Vec<Str>>,
+    /// Periods before alarming.
+    pub evaluation_periods: In<u32>,
+    /// Period length in seconds.
+    pub period_seconds: In<u32>,
+}
+
+/// The validated inputs with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// `secretName`.
+    pub secret_name: Str,
+    /// `bucket` (an existing bucket).
+    pub bucket: Option<Str>,
+    /// `bucketName` (name for the created bucket).
+    pub bucket_name: Option<Str>,
+    /// `bucketPath`.
+    pub bucket_path: Str,
+    /// `cacheControl`.
+    pub cache_control: Str,
+    /// `publicRead` with its default resolved.
+    pub public_read: In<bool>,
+    /// `cloudFront`.
+    pub cloud_front: Option<CloudFrontArgs>,
+    /// `kmsKeyId`.
+    pub kms_key_id: Option<Str>,
+    /// `issuer`.
+    pub issuer: Option<Str>,
+    /// `lambdaArchitecture`.
+    pub architecture: In<Architecture>,
+    /// `logRetentionInDays`.
+    pub log_retention_in_days: In<u32>,
+    /// `alarm`.
+    pub alarm: Option<AlarmArgs>,
+    /// `tags`.
+    pub tags: Option<In<BTreeMap<String, Str>>>,
+    /// The rotation configuration, when every input it is made of is known. Its `secret_id`
+    /// and `bucket` are placeholders when those inputs are unknown; the graph substitutes the
+    /// created resources' outputs.
+    pub config: Option<RotationConfig>,
+    /// Whether any input of the rotation configuration was secret.
+    pub config_secret: bool,
+}
+
+/// Decodes and validates the `Construct` inputs.
+pub fn parse(inputs: &Struct) -> Result<Args, ProviderError> {
+    let r = Reader::new(inputs, "");
+    r.refuse_unknown_fields(&INPUT_NAMES)?;
+    let mut secret_config = false;
+
+    let secret_name = r.required_string("secretName")?;
+    if let Some(name) = &secret_name.value {
+        config::validate_secret_name("secretName", name)?;
+    }
+    secret_config |= secret_name.secret;
+
+    let key_spec = match r.object("keySpec")? {
+        None => {
+            return Err(ProviderError::MissingInput {
+                input: "keySpec".into(),
+                rule: "an object `{algorithm, crv?, modulusLength?}`".into(),
+            });
+        }
+        Some((In::Unknown, secret)) => {
+            secret_config |= secret;
+            In::Unknown
+        }
+        Some((In::Known(obj), secret)) => {
+            secret_config |= secret;
+            let k = Reader::new(&obj, "keySpec.");
+            k.refuse_unknown_fields(&KEY_SPEC_FIELDS)?;
+            let algorithm = k.required_string("algorithm")?;
+            let crv = k.string("crv")?;
+            let modulus = k.integer("modulusLength")?;
+            secret_config |= algorithm.secret || crv.as_ref().is_some_and(|c| c.secret);
+            match (&algorithm.value, crv.as_ref().map(|c| &c.value), &modulus) {
+                (Some(alg), None | Some(Some(_)), None | Some(In::Known(_))) => {
+                    In::Known(KeySpec::from_input(&KeySpecInput {
+                        algorithm: alg.clone(),
+                        crv: crv.and_then(|c| c.value),
+                        modulus_length: match modulus {
+                            Some(In::Known(n)) => Some(n),
+                            _ => None,
+                        },
+                    })?)
+                }
+                _ => In::Unknown,
+            }
+        }
+    };
+
+    let max_token_validity = match r.duration("maxTokenValidityDuration")? {
+        Some(d) => d,
+        None => {
+            return Err(ProviderError::MissingInput {
+                input: "maxTokenValidityDuration".into(),
+                rule: format!(
+                    "a duration, {}",
+                    jwks_rotation_core::duration::ACCEPTED_FORMATS
+                ),
+            });
+        }
+    };
+    let rotation_interval = r
+        .duration("rotationInterval")?
+        .unwrap_or(In::Known(DEFAULT_ROTATION_INTERVAL));
+    let min_activation = r
+        .duration("minActivationGracePeriod")?
+        .unwrap_or(In::Known(DEFAULT_MIN_ACTIVATION_GRACE_PERIOD));
+    let cleanup_interval = r
+        .duration("cleanupCheckInterval")?
+        .unwrap_or(In::Known(DEFAULT_CLEANUP_CHECK_INTERVAL));
+    let cleanup_grace = r
+        .duration("minKeyCleanupGracePeriod")?
+        .unwrap_or(In::Known(DEFAULT_MIN_KEY_CLEANUP_GRACE_PERIOD));
+    for name in [
+        "maxTokenValidityDuration",
+        "rotationInterval",
+        "minActivationGracePeriod",
+        "cleanupCheckInterval",
+        "minKeyCleanupGracePeriod",
+    ] {
+        secret_config |= r.is_secret(name);
+    }
+
+    let bucket = r.string("bucket")?;
+    let bucket_name = r.string("bucketName")?;
+    if let (Some(b), Some(n)) = (&bucket, &bucket_name) {
+        return Err(ProviderError::invalid(
+            "bucketName",
+            n.value.clone().unwrap_or_default(),
+            format!(
+                "conflicts with bucket `{}`: give `bucket` to publish into an existing bucket, or `bucketName` to name the bucket the component creates, not both",
+                b.value.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some(Str {
+        value: Some(name), ..
+    }) = &bucket_name
+    {
+        validate_bucket_name("bucketName", name)?;
+    }
+    if let Some(Str {
+        value: Some(name), ..
+    }) = &bucket
+    {
+        validate_bucket_name("bucket", name)?;
+    }
+
+    let bucket_path = r
+        .string("bucketPath")?
+        .unwrap_or_else(|| Str::known(DEFAULT_OBJECT_KEY));
+    if let Some(path) = &bucket_path.value {
+        config::validate_object_key(path)?;
+    }
+    secret_config |= bucket_path.secret;
+
+    let cache_control = r
+        .string("cacheControl")?
+        .unwrap_or_else(|| Str::known(DEFAULT_CACHE_CONTROL));
+    secret_config |= cache_control.secret;
+
+    let kid_strategy = match r.string("kidStrategy")? {
+        None => In::Known(KidStrategy::Random),
+        Some(Str { value: None, .. }) => In::Unknown,
+        Some(Str {
+            value: Some(v),
+            secret,
+        }) => {
+            secret_config |= secret;
+            In::Known(v.parse::<KidStrategy>()?)
+        }
+    };
+
+    let cloud_front = match r.object("cloudFront")? {
+        None => None,
+        Some((In::Unknown, _)) => Some(CloudFrontArgs {
+            price_class: Str::unknown(),
+            aliases: In::Unknown,
+            acm_certificate_arn: Some(Str::unknown()),
+        }),
+        Some((In::Known(obj), _)) => Some(parse_cloud_front(&obj)?),
+    };
+
+    let public_read = match r.boolean("publicRead")? {
+        Some(b) => b,
+        None => In::Known(cloud_front.is_none()),
+    };
+
+    let kms_key_id = r.string("kmsKeyId")?;
+    if let Some(Str { value: Some(k), .. }) = &kms_key_id {
+        validate_kms_key_arn(k)?;
+    }
+    let issuer = r.string("issuer")?;
+    if let Some(Str { value: Some(i), .. }) = &issuer {
+        validate_issuer(i)?;
+    }
+
+    let architecture = match r.string("lambdaArchitecture")? {
+        None => In::Known(DEFAULT_ARCHITECTURE),
+        Some(Str { value: None, .. }) => In::Unknown,
+        Some(Str { value: Some(v), .. }) => In::Known(match v.as_str() {
+            "x86_64" => Architecture::X86_64,
+            "arm64" => Architecture::Arm64,
+            _ => {
+                return Err(ProviderError::invalid(
+                    "lambdaArchitecture",
+                    v,
+                    "must be `x86_64` or `arm64`",
+                ));
+            }
+        }),
+    };
+
+    let log_retention_in_days = match r.integer("logRetentionInDays")? {
+        None => In::Known(DEFAULT_LOG_RETENTION_DAYS),
+        Some(In::Unknown) => In::Unknown,
+        Some(In::Known(n)) => match u32::try_from(n) {
+            Ok(days) if LOG_RETENTION_DAYS.contains(&days) => In::Known(days),
+            _ => {
+                return Err(ProviderError::invalid(
+                    "logRetentionInDays",
+                    n.to_string(),
+                    format!("CloudWatch Logs accepts one of {LOG_RETENTION_DAYS:?}"),
+                ));
+            }
+        },
+    };
+
+    let alarm = match r.object("alarm")? {
+        None => None,
+        Some((In::Unknown, _)) => Some(AlarmArgs {
+            sns_topic_arns: In::Unknown,
+            evaluation_periods: In::Unknown,
+            period_seconds: In::Unknown,
+        }),
+        Some((In::Known(obj), _)) => Some(parse_alarm(&obj)?),
+    };
+
+    let tags = r.tags("tags")?;
+
+    // The relations between inputs are checked by the core once every part is known.
+    let config = match (
+        &key_spec,
+        &max_token_validity,
+        &rotation_interval,
+        &min_activation,
+        &cleanup_interval,
+        &cleanup_grace,
+        &bucket_path.value,
+        &cache_control.value,
+        &kid_strategy,
+    ) {
+        (
+            In::Known(spec),
+            In::Known(max),
+            In::Known(rotation),
+            In::Known(activation),
+            In::Known(cleanup),
+            In::Known(grace),
+            Some(path),
+            Some(cache),
+            In::Known(kid),
+        ) => {
+            let secret_id = secret_name
+                .value
+                .clone()
+                .unwrap_or_else(|| "unknown".into());
+            let bucket_value = bucket
+                .as_ref()
+                .and_then(|b| b.value.clone())
+                .unwrap_or_else(|| "unknown".into());
+            let mut c = RotationConfig::with_defaults(&secret_id, &bucket_value, *spec, *max);
+            c.object_key = path.clone();
+            c.kid_strategy = *kid;
+            c.rotation_interval = *rotation;
+            c.min_activation_grace_period = *activation;
+            c.cleanup_check_interval = *cleanup;
+            c.min_key_cleanup_grace_period = *grace;
+            c.cache_control = cache.clone();
+            c.validate()?;
+            Some(c)
+        }
+        _ => {
+            if let (Some(cache), In::Known(activation)) = (&cache_control.value, &min_activation) {
+                config::validate_cache_control(cache, *activation)?;
+            }
+            None
+        }
+    };
+
+    Ok(Args {
+        secret_name,
+        bucket,
+        bucket_name,
+        bucket_path,
+        cache_control,
+        public_read,
+        cloud_front,
+        kms_key_id,
+        issuer,
+        architecture,
+        log_retention_in_days,
+        alarm,
+        tags,
+        config,
+        config_secret: secret_config,
+    })
+}
+
+fn parse_cloud_front(obj: &Struct) -> Result<CloudFrontArgs, ProviderError> {
+    let r = Reader::new(obj, "cloudFront.");
+    r.refuse_unknown_fields(&CLOUD_FRONT_FIELDS)?;
+    let price_class = r
+        .string("priceClass")?
+        .unwrap_or_else(|| Str::known(DEFAULT_PRICE_CLASS));
+    if let Some(p) = &price_class.value
+        && !PRICE_CLASSES.contains(&p.as_str())
+    {
+        return Err(ProviderError::invalid(
+            "cloudFront.priceClass",
+            p.clone(),
+            format!("must be one of {PRICE_CLASSES:?}"),
+        ));
+    }
+    let aliases = r.string_list("aliases")?.unwrap_or(In::Known(Vec::new()));
+    let acm_certificate_arn = r.string("acmCertificateArn")?;
+    if let Some(Str {
+        value: Some(arn), ..
+    }) = &acm_certificate_arn
+        && !(arn.starts_with("arn:") && arn.contains(":acm:us-east-1:"))
+    {
+        return Err(ProviderError::invalid(
+            "cloudFront.acmCertificateArn",
+            arn.clone(),
+            "must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses certificates from that region)",
+        ));
+    }
+    if let In::Known(list) = &aliases
+        && !list.is_empty()
+        && acm_certificate_arn.is_none()
+    {
+        return Err(ProviderError::invalid(
+            "cloudFront.aliases",
+            format!(
+                "{:?}",
+                list.iter()
+                    .map(|a| a.value.clone().unwrap_or_default())
+                    .collect::<Vec<_>>()
+            ),
+            "needs cloudFront.acmCertificateArn: CloudFront serves alternate domain names only with a certificate that covers them",
+        ));
+    }
+    Ok(CloudFrontArgs {
+        price_class,
+        aliases,
+        acm_certificate_arn,
+    })
+}
+
+fn parse_alarm(obj: &Struct) -> Result<AlarmArgs, ProviderError> {
+    let r = Reader::new(obj, "alarm.");
+    r.refuse_unknown_fields(&ALARM_FIELDS)?;
+    let sns_topic_arns = match r.string_list("snsTopicArns")? {
+        None => {
+            return Err(ProviderError::MissingInput {
+                input: "alarm.snsTopicArns".into(),
+                rule: "a list of at least one SNS topic ARN".into(),
+            });
+        }
+        Some(In::Known(list)) if list.is_empty() => {
+            return Err(ProviderError::invalid(
+                "alarm.snsTopicArns",
+                "[]",
+                "needs at least one SNS topic ARN",
+            ));
+        }
+        Some(l) => l,
+    };
+    if let In::Known(list) = &sns_topic_arns {
+        for arn in list.iter().filter_map(|a| a.value.as_ref()) {
+            if !(arn.starts_with("arn:") && arn.contains(":sns:")) {
+                return Err(ProviderError::invalid(
+                    "alarm.snsTopicArns",
+                    arn.clone(),
+                    "each entry must be an SNS topic ARN (`arn:aws:sns:<region>:<account>:<topic>`)",
+                ));
+            }
+        }
+    }
+    let evaluation_periods = match r.integer("evaluationPeriods")? {
+        None => In::Known(DEFAULT_ALARM_EVALUATION_PERIODS),
+        Some(In::Unknown) => In::Unknown,
+        Some(In::Known(n)) => match u32::try_from(n) {
+            Ok(v) if v >= 1 => In::Known(v),
+            _ => {
+                return Err(ProviderError::invalid(
+                    "alarm.evaluationPeriods",
+                    n.to_string(),
+                    "must be a whole number, at least 1",
+                ));
+            }
+        },
+    };
+    let period_seconds = match r.integer("periodSeconds")? {
+        None => In::Known(DEFAULT_ALARM_PERIOD_SECONDS),
+        Some(In::Unknown) => In::Unknown,
+        Some(In::Known(n)) => match u32::try_from(n) {
+            Ok(v) if v == 10 || v == 30 || (v >= 60 && v % 60 == 0) => In::Known(v),
+            _ => {
+                return Err(ProviderError::invalid(
+                    "alarm.periodSeconds",
+                    n.to_string(),
+                    "CloudWatch accepts 10, 30 or a multiple of 60",
+                ));
+            }
+        },
+    };
+    Ok(AlarmArgs {
+        sns_topic_arns,
+        evaluation_periods,
+        period_seconds,
+    })
+}
+
+/// S3 bucket naming rules (general purpose buckets).
+fn validate_bucket_name(input: &str, name: &str) -> Result<(), ProviderError> {
+    let fail = |rule: &str| Err(ProviderError::invalid(input, name, rule));
+    if !(3..=63).contains(&name.len()) {
+        return fail("S3 bucket names are 3 to 63 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return fail(
+            "S3 bucket names use lowercase letters, digits, `.` and `-` only (give the name, not an ARN or URL)",
+        );
+    }
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge_ok(name.chars().next()) || !edge_ok(name.chars().last()) {
+        return fail("S3 bucket names begin and end with a letter or digit");
+    }
+    if name.contains("..") {
+        return fail("S3 bucket names must not contain `..`");
+    }
+    Ok(())
+}
+
+fn validate_kms_key_arn(arn: &str) -> Result<(), ProviderError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "kms"
+        && !parts[3].is_empty()
+        && !parts[4].is_empty()
+        && parts[5]
+            .strip_prefix("key/")
+            .is_some_and(|id| !id.is_empty());
+    if ok {
+        Ok(())
+    } else {
+        Err(ProviderError::invalid(
+            "kmsKeyId",
+            arn,
+            "must be a KMS key ARN (`arn:aws:kms:<region>:<account>:key/<key-id>`), so the rotation Lambda's policy can name the key",
+        ))
+    }
+}
+
+fn validate_issuer(issuer: &str) -> Result<(), ProviderError> {
+    let rest = issuer.strip_prefix("https://");
+    let ok = rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r.contains(['?', '#', ' '])
+            && !r.chars().any(char::is_control)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ProviderError::invalid(
+            "issuer",
+            issuer,
+            "must be an https URL without query or fragment (OpenID Connect Discovery 1.0 §3)",
+        ))
+    }
+}
+
+/// Reads typed fields of an input object, naming each field in errors with its path.
+struct Reader<'a> {
+    fields: &'a Struct,
+    prefix: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    fn new(fields: &'a Struct, prefix: &'static str) -> Self {
+        Reader { fields, prefix }
+    }
+
+    fn name(&self, field: &str) -> String {
+        format!("{}{field}", self.prefix)
+    }
+
+    fn refuse_unknown_fields(&self, known: &[&str]) -> Result<(), ProviderError> {
+        let mut names: Vec<&String> = self.fields.fields.keys().collect();
+        names.sort();
+        for name in names {
+            if !known.contains(&name.as_str()) && !name.starts_with("__") {
+                return Err(ProviderError::invalid(
+                    self.name(name),
+                    display(&self.fields.fields[name]),
+                    format!(
+                        "is not an input of JwksRotation; known inputs: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn get(&self, field: &str) -> Option<wire::Unwrapped> {
+        self.fields
+            .fields
+            .get(field)
+            .filter(|v| !wire::is_null(v))
+            .map(wire::unwrap)
+            .filter(|u| u.value.as_ref().is_none_or(|v| !wire::is_null(v)))
+    }
+
+    fn is_secret(&self, field: &str) -> bool {
+        self.get(field).is_some_and(|u| u.secret)
+    }
+
+    fn wrong_type(&self, field: &str, v: &Value, expected: &str) -> ProviderError {
+        ProviderError::invalid(self.name(field), display(v), format!("must be {expected}"))
+    }
+
+    fn string(&self, field: &str) -> Result<Option<Str>, ProviderError> {
+        let Some(u) = self.get(field) else {
+            return Ok(None);
+        };
+        match u.value {
+            None => Ok(Some(Str {
+                value: None,
+                secret: u.secret,
+            })),
+            Some(Value {
+                kind: Some(Kind::StringValue(s)),
+            }) => Ok(Some(Str {
+                value: Some(s),
+                secret: u.secret,
+            })),
+            Some(other) => Err(self.wrong_type(field, &other, "a string")),
+        }
+    }
+
+    fn required_string(&self, field: &str) -> Result<Str, ProviderError> {
+        self.string(field)?
+            .ok_or_else(|| ProviderError::MissingInput {
+                input: self.name(field),
+                rule: "a string".into(),
+            })
+    }
+
+    fn boolean(&self, field: &str) -> Result<Option<In<bool>>, ProviderError> {
+        let Some(u) = self.get(field) else {
+            return Ok(None);
+        };
+        match u.value {
+            None => Ok(Some(In::Unknown)),
+            Some(Value {
+                kind: Some(Kind::BoolValue(b)),
+            }) => Ok(Some(In::Known(b))),
+            Some(other) => Err(self.wrong_type(field, &other, "a boolean")),
+        }
+    }
+
+    fn integer(&self, field: &str) -> Result<Option<In<i64>>, ProviderError> {
+        let Some(u) = self.get(field) else {
+            return Ok(None);
+        };
+        match u.value {
+            None => Ok(Some(In::Unknown)),
+            Some(Value {
+                kind: Some(Kind::NumberValue(n)),
+            }) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(Some(In::Known(n as i64))),
+            Some(other) => Err(self.wrong_type(field, &other, "a whole number")),
+        }
+    }
+
+    fn duration(&self, field: &str) -> Result<Option<In<Duration>>, ProviderError> {
+        match self.string(field)? {
+            None => Ok(None),
+            Some(Str { value: None, .. }) => Ok(Some(In::Unknown)),
+            Some(Str { value: Some(s), .. }) => Duration::parse(&s)
+                .map(|d| Some(In::Known(d)))
+                .map_err(|source| ProviderError::Duration {
+                    input: self.name(field),
+                    source,
+                }),
+        }
+    }
+
+    fn object(&self, field: &str) -> Result<Option<(In<Struct>, bool)>, ProviderError> {
+        let Some(u) = self.get(field) else {
+            return Ok(None);
+        };
+        match u.value {
+            None => Ok(Some((In::Unknown, u.secret))),
+            Some(Value {
+                kind: Some(Kind::StructValue(s)),
+            }) if wire::sig(&s).is_none() => Ok(Some((In::Known(s), u.secret))),
+            Some(other) => Err(self.wrong_type(field, &other, "an object")),
+        }
+    }
+
+    fn string_list(&self, field: &str) -> Result<Option<In<Vec<Str>>>, ProviderError> {
+        let Some(u) = self.get(field) else {
+            return Ok(None);
+        };
+        match u.value {
+            None => Ok(Some(In::Unknown)),
+            Some(Value {
+                kind: Some(Kind::ListValue(l)),
+            }) => {
+                let mut out = Vec::with_capacity(l.values.len());
+                for item in &l.values {
+                    let iu = wire::unwrap(item);
+                    match iu.value {
+                        None => out.push(Str {
+                            value: None,
+                            secret: iu.secret || u.secret,
+                        }),
+                        Some(Value {
+                            kind: Some(Kind::StringValue(s)),
+                        }) => out.push(Str {
+                            value: Some(s),
+                            secret: iu.secret || u.secret,
+                        }),
+                        Some(other) => {
+                            return Err(self.wrong_type(field, &other, "a list of strings"));
+                        }
+                    }
+                }
+                Ok(Some(In::Known(out)))
+            }
+            Some(other) => Err(self.wrong_type(field, &other, "a list of strings")),
+        }
+    }
+
+    fn tags(&self, field: &str) -> Result<Option<In<BTreeMap<String, Str>>>, ProviderError> {
+        let Some((obj, secret)) = self.object(field)? else {
+            return Ok(None);
+        };
+        let In::Known(obj) = obj else {
+            return Ok(Some(In::Unknown));
+        };
+        let r = Reader::new(&obj, "tags.");
+        let mut out = BTreeMap::new();
+        if obj.fields.len() > 50 {
+            return Err(ProviderError::invalid(
+                "tags",
+                format!("{} tags", obj.fields.len()),
+                "AWS allows at most 50 tags per resource",
+            ));
+        }
+        for key in obj.fields.keys() {
+            if key.is_empty() || key.len() > 128 || key.starts_with("aws:") {
+                return Err(ProviderError::invalid(
+                    "tags",
+                    key.clone(),
+                    "tag keys are 1 to 128 characters and must not start with `aws:`",
+                ));
+            }
+            let Some(mut v) = r.string(key)? else {
+                continue;
+            };
+            if v.value.as_ref().is_some_and(|s| s.len() > 256) {
+                return Err(ProviderError::invalid(
+                    format!("tags.{key}"),
+                    v.value.unwrap_or_default(),
+                    "tag values are at most 256 characters",
+                ));
+            }
+            v.secret |= secret;
+            out.insert(key.clone(), v);
+        }
+        Ok(Some(In::Known(out)))
+    }
+}
+
+/// A short rendering of a wire value for error messages.
+fn display(v: &Value) -> String {
+    match &v.kind {
+        None | Some(Kind::NullValue(_)) => "null".into(),
+        Some(Kind::StringValue(s)) => s.clone(),
+        Some(Kind::BoolValue(b)) => b.to_string(),
+        Some(Kind::NumberValue(n)) => n.to_string(),
+        Some(Kind::ListValue(l)) => format!(
+            "[{}]",
+            l.values.iter().map(display).collect::<Vec<_>>().join(", ")
+        ),
+        Some(Kind::StructValue(s)) => {
+            let mut keys: Vec<&String> = s.fields.keys().collect();
+            keys.sort();
+            format!(
+                "{{{}}}",
+                keys.iter()
+                    .map(|k| format!("{k}: {}", display(&s.fields[*k])))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> serde_json::Value {
+        serde_json::from_str(crate::schema::SCHEMA).expect("schema.json is JSON")
+    }
+
+    fn keys(v: &serde_json::Value) -> Vec<String> {
+        let mut k: Vec<String> = v
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    }
+
+    fn sorted(names: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn parsed_inputs_match_the_schema_both_ways() {
+        let s = schema();
+        let res = &s["resources"]["jwks-rotation:index:JwksRotation"];
+        assert_eq!(keys(&res["inputProperties"]), sorted(&INPUT_NAMES));
+        for (ty, fields) in [
+            ("KeySpec", &KEY_SPEC_FIELDS[..]),
+            ("CloudFront", &CLOUD_FRONT_FIELDS[..]),
+            ("Alarm", &ALARM_FIELDS[..]),
+        ] {
+            let t = &s["types"][format!("jwks-rotation:index:{ty}")]["properties"];
+            assert_eq!(keys(t), sorted(fields), "{ty}");
+        }
+    }
+
+    #[test]
+    fn schema_defaults_are_the_provider_defaults() {
+        let s = schema();
+        let p = &s["resources"]["jwks-rotation:index:JwksRotation"]["inputProperties"];
+        assert_eq!(p["bucketPath"]["default"], DEFAULT_OBJECT_KEY);
+        assert_eq!(
+            p["rotationInterval"]["default"],
+            DEFAULT_ROTATION_INTERVAL.to_string()
+        );
+        assert_eq!(
+            p["minActivationGracePeriod"]["default"],
+            DEFAULT_MIN_ACTIVATION_GRACE_PERIOD.to_string()
+        );
+        assert_eq!(
+            p["cleanupCheckInterval"]["default"],
+            DEFAULT_CLEANUP_CHECK_INTERVAL.to_string()
+        );
+        assert_eq!(
+            p["minKeyCleanupGracePeriod"]["default"],
+            DEFAULT_MIN_KEY_CLEANUP_GRACE_PERIOD.to_string()
+        );
+        assert_eq!(p["cacheControl"]["default"], DEFAULT_CACHE_CONTROL);
+        assert_eq!(p["kidStrategy"]["default"], KidStrategy::Random.as_str());
+        assert_eq!(
+            p["lambdaArchitecture"]["default"],
+            DEFAULT_ARCHITECTURE.as_str()
+        );
+        assert_eq!(
+            p["logRetentionInDays"]["default"],
+            DEFAULT_LOG_RETENTION_DAYS
+        );
+        let cf = &s["types"]["jwks-rotation:index:CloudFront"]["properties"];
+        assert_eq!(cf["priceClass"]["default"], DEFAULT_PRICE_CLASS);
+        let alarm = &s["types"]["jwks-rotation:index:Alarm"]["properties"];
+        assert_eq!(
+            alarm["evaluationPeriods"]["default"],
+            DEFAULT_ALARM_EVALUATION_PERIODS
+        );
+        assert_eq!(
+            alarm["periodSeconds"]["default"],
+            DEFAULT_ALARM_PERIOD_SECONDS
+        );
+    }
+
+    #[test]
+    fn bucket_names() {
+        assert!(validate_bucket_name("bucketName", "my-jwks.bucket-1").is_ok());
+        for bad in ["ab", "My-Bucket", "arn:aws:s3:::b", "-abc", "a..b"] {
+            assert!(validate_bucket_name("bucketName", bad).is_err(), "{bad}");
+        }
+    }
+}

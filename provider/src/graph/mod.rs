@@ -1,0 +1,232 @@
+//! The resource graph `Construct` registers: one module per group of children. The set of
+//! children depends only on which inputs are present, never on their (possibly unknown) values,
+//! so preview and update register the same resources.
+
+mod alarm;
+mod bucket;
+mod cdn;
+mod function;
+mod openid;
+pub mod policy;
+mod schedule;
+mod secret;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+
+use prost_types::{Struct, Value};
+
+use crate::args::{Args, In};
+use crate::error::ProviderError;
+use crate::monitor::{AWS_VERSION, Monitor, Registered};
+use crate::wire::{self, Str};
+
+/// Object key of the OpenID configuration published with `issuer`.
+pub const OPENID_CONFIGURATION_KEY: &str = ".well-known/openid-configuration";
+
+/// What the graph needs besides the inputs.
+pub struct Ctx<'a> {
+    /// The component's name; children are named `<name>-...`.
+    pub name: &'a str,
+    /// The validated inputs.
+    pub args: &'a Args,
+    /// The monitor, parented to the component.
+    pub monitor: &'a Monitor,
+    /// Where the Lambda zip is written.
+    pub zip_root: PathBuf,
+}
+
+impl Ctx<'_> {
+    fn child_name(&self, suffix: &str) -> String {
+        format!("{}-{suffix}", self.name)
+    }
+
+    /// The `tags` input as a wire value, when given.
+    fn tags(&self) -> Option<Value> {
+        self.args.tags.as_ref().map(|t| match t {
+            In::Known(map) => wire::str_map(map),
+            In::Unknown => wire::string(wire::UNKNOWN_OBJECT),
+        })
+    }
+
+    /// Inputs with `tags` added when given.
+    fn with_tags<K: Into<String>>(&self, fields: impl IntoIterator<Item = (K, Value)>) -> Struct {
+        let mut s = wire::structure(fields);
+        if let Some(tags) = self.tags() {
+            s.fields.insert("tags".into(), tags);
+        }
+        s
+    }
+}
+
+/// The component's outputs with the URNs each depends on.
+pub struct Built {
+    /// Output properties.
+    pub outputs: BTreeMap<String, (Value, Vec<String>)>,
+}
+
+async fn maybe<T, F: Future<Output = Result<T, ProviderError>>>(
+    cond: bool,
+    f: impl FnOnce() -> F,
+) -> Result<Option<T>, ProviderError> {
+    if cond { f().await.map(Some) } else { Ok(None) }
+}
+
+/// Registers every child and computes the outputs.
+pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
+    let args = ctx.args;
+    let creates_bucket = args.bucket.is_none();
+
+    let (bucket, secret, logs, role, rule, oac) = tokio::try_join!(
+        maybe(creates_bucket, || bucket::bucket(ctx)),
+        secret::secret(ctx),
+        function::log_group(ctx),
+        function::role(ctx),
+        schedule::cleanup_rule(ctx),
+        maybe(args.cloud_front.is_some(), || cdn::origin_access_control(
+            ctx
+        )),
+    )?;
+    let bucket_name = match (&bucket, &args.bucket) {
+        (Some(b), _) => b.out("bucket"),
+        (None, Some(existing)) => existing.clone(),
+        (None, None) => Str::unknown(),
+    };
+    let regional_domain = match &bucket {
+        Some(b) => b.out("bucketRegionalDomainName"),
+        None => bucket_name.map(|b| format!("{b}.s3.amazonaws.com")),
+    };
+    let secret_arn = secret.out("arn");
+
+    let (controls, version, role_policy, distribution, function) = tokio::try_join!(
+        maybe(creates_bucket, || bucket::controls(ctx, bucket.as_ref())),
+        secret::initial_version(ctx, &secret),
+        function::role_policy(ctx, &role, &secret, &logs, &bucket_name, bucket.as_ref()),
+        maybe(args.cloud_front.is_some(), || cdn::distribution(
+            ctx,
+            oac.as_ref(),
+            &regional_domain,
+            bucket.as_ref()
+        )),
+        function::function(ctx, &role, &logs, &secret, &bucket_name, bucket.as_ref()),
+    )?;
+
+    let path = &args.bucket_path;
+    let jwks_url = match (&distribution, &args.cloud_front) {
+        (Some(d), Some(cf)) => {
+            let host = match &cf.aliases {
+                In::Known(list) if !list.is_empty() => list[0].clone(),
+                In::Known(_) => d.out("domainName"),
+                In::Unknown => Str::unknown(),
+            };
+            Str::combine(&[&host, path], |v| format!("https://{}/{}", v[0], v[1]))
+        }
+        _ => Str::combine(&[&regional_domain, path], |v| {
+            format!("https://{}/{}", v[0], v[1])
+        }),
+    };
+    let openid_url = jwks_url.map(|u| {
+        let base = u
+            .strip_suffix(path.value.as_deref().unwrap_or_default())
+            .unwrap_or(u);
+        format!("{base}{OPENID_CONFIGURATION_KEY}")
+    });
+
+    let openid_key = Str::known(OPENID_CONFIGURATION_KEY);
+    let mut published: Vec<&Str> = vec![path];
+    if args.issuer.is_some() {
+        published.push(&openid_key);
+    }
+    let distribution_arn = distribution.as_ref().map(|d| d.out("arn"));
+    let statements = policy::bucket_statements(
+        &bucket_name,
+        &published,
+        &policy::Readers {
+            public: args.public_read.known().copied(),
+            distribution_arn: distribution_arn.as_ref(),
+        },
+        &secret_arn,
+    );
+
+    let (bucket_policy, permissions, target, alarm, openid) = tokio::try_join!(
+        maybe(creates_bucket, || bucket::policy(
+            ctx,
+            bucket.as_ref(),
+            controls.as_ref(),
+            distribution.as_ref(),
+            &secret,
+            &statements
+        )),
+        function::permissions(ctx, &function, &secret, &rule),
+        schedule::cleanup_target(ctx, &rule, &function, &secret),
+        maybe(args.alarm.is_some(), || alarm::alarm(ctx, &function)),
+        maybe(args.issuer.is_some(), || openid::configuration(
+            ctx,
+            &bucket_name,
+            bucket.as_ref(),
+            &jwks_url,
+            distribution.as_ref()
+        )),
+    )?;
+    let _ = (&target, &alarm, &openid);
+
+    let mut after: Vec<&Registered> = vec![&permissions.0, &version, &role_policy, &function];
+    if let Some(p) = &bucket_policy {
+        after.push(p);
+    }
+    let rotation = schedule::rotation(ctx, &secret, &function, &after).await?;
+
+    let kms = args.kms_key_id.as_ref();
+    let issuer_policy = policy::issuer_policy(&secret_arn, kms);
+    let mut outputs = BTreeMap::new();
+    let mut put = |k: &str, v: Value, deps: Vec<&Registered>| {
+        outputs.insert(
+            k.to_string(),
+            (v, deps.iter().map(|r| r.urn.clone()).collect()),
+        );
+    };
+    let bucket_deps: Vec<&Registered> = bucket.iter().chain(distribution.iter()).collect();
+    put("jwksUrl", jwks_url.to_wire(), bucket_deps.clone());
+    put("bucketName", bucket_name.to_wire(), bucket.iter().collect());
+    put("secretArn", secret_arn.to_wire(), vec![&secret]);
+    put("secretName", secret.out("name").to_wire(), vec![&secret]);
+    put(
+        "rotationFunctionArn",
+        function.out("arn").to_wire(),
+        vec![&function],
+    );
+    put(
+        "rotationFunctionName",
+        function.out("name").to_wire(),
+        vec![&function],
+    );
+    put("issuerPolicy", issuer_policy.to_wire(), vec![&secret]);
+    put(
+        "bucketPolicyStatements",
+        statements.to_wire(),
+        bucket_deps.clone(),
+    );
+    if args.issuer.is_some() {
+        put("openIdConfigurationUrl", openid_url.to_wire(), bucket_deps);
+    }
+    if let Some(b) = &bucket {
+        put(
+            "bucket",
+            wire::resource_ref(&b.urn, &b.id, AWS_VERSION),
+            vec![b],
+        );
+    }
+    put(
+        "secret",
+        wire::resource_ref(&secret.urn, &secret.id, AWS_VERSION),
+        vec![&secret],
+    );
+    put(
+        "rotationFunction",
+        wire::resource_ref(&function.urn, &function.id, AWS_VERSION),
+        vec![&function],
+    );
+    let _ = rotation;
+    Ok(Built { outputs })
+}
