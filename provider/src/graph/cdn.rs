@@ -72,7 +72,7 @@ pub async fn distribution(
                         list(vec![object([
                             ("domainName", regional_domain.to_wire()),
                             ("originId", string(ORIGIN_ID)),
-                            ("originAccessControlId", oac.out("id").to_wire()),
+                            ("originAccessControlId", oac.id.to_wire()),
                         ])]),
                     ),
                     (
