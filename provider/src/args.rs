@@ -877,21 +877,23 @@ mod tests {
         let s = schema();
         let p = &s["resources"]["jwks-rotation:index:JwksRotation"]["inputProperties"];
         assert_eq!(p["bucketPath"]["default"], DEFAULT_OBJECT_KEY);
+        let duration =
+            |name: &str| Duration::parse(p[name]["default"].as_str().unwrap_or_default()).ok();
         assert_eq!(
-            p["rotationInterval"]["default"],
-            DEFAULT_ROTATION_INTERVAL.to_string()
+            duration("rotationInterval"),
+            Some(DEFAULT_ROTATION_INTERVAL)
         );
         assert_eq!(
-            p["minActivationGracePeriod"]["default"],
-            DEFAULT_MIN_ACTIVATION_GRACE_PERIOD.to_string()
+            duration("minActivationGracePeriod"),
+            Some(DEFAULT_MIN_ACTIVATION_GRACE_PERIOD)
         );
         assert_eq!(
-            p["cleanupCheckInterval"]["default"],
-            DEFAULT_CLEANUP_CHECK_INTERVAL.to_string()
+            duration("cleanupCheckInterval"),
+            Some(DEFAULT_CLEANUP_CHECK_INTERVAL)
         );
         assert_eq!(
-            p["minKeyCleanupGracePeriod"]["default"],
-            DEFAULT_MIN_KEY_CLEANUP_GRACE_PERIOD.to_string()
+            duration("minKeyCleanupGracePeriod"),
+            Some(DEFAULT_MIN_KEY_CLEANUP_GRACE_PERIOD)
         );
         assert_eq!(p["cacheControl"]["default"], DEFAULT_CACHE_CONTROL);
         assert_eq!(p["kidStrategy"]["default"], KidStrategy::Random.as_str());

@@ -1,0 +1,333 @@
+//! Every validation rule, through the binary: `Construct` answers InvalidArgument with a message
+//! naming the input, the value and the rule, and registers nothing.
+
+mod harness;
+
+use harness::*;
+use serde_json::{Value as Json, json};
+use tonic::Code;
+
+/// (inputs, fragments the message must contain)
+fn cases() -> Vec<(Json, Vec<&'static str>)> {
+    vec![
+        (
+            with(json!({"secretName": null})),
+            vec!["secretName is required"],
+        ),
+        (
+            with(json!({"secretName": "bad name"})),
+            vec!["secretName `bad name` is not allowed", "contains ` `"],
+        ),
+        (
+            with(json!({"secretName": "x".repeat(513)})),
+            vec!["secretName `xxx", "1 to 512 characters"],
+        ),
+        (with(json!({"keySpec": null})), vec!["keySpec is required"]),
+        (
+            with(json!({"keySpec": {"algorithm": "HS256"}})),
+            vec!["keySpec.algorithm `HS256` is not supported", "use one of"],
+        ),
+        (
+            with(json!({"keySpec": {"algorithm": "ES256", "crv": "P-384"}})),
+            vec![
+                "keySpec.crv `P-384` does not match keySpec.algorithm `ES256`",
+                "requires P-256",
+            ],
+        ),
+        (
+            with(json!({"keySpec": {"algorithm": "EdDSA", "crv": "P-256"}})),
+            vec!["keySpec.crv `P-256`", "EdDSA"],
+        ),
+        (
+            with(json!({"keySpec": {"algorithm": "RS256", "modulusLength": 1024}})),
+            vec!["keySpec.modulusLength `1024` is not allowed", "2048"],
+        ),
+        (
+            with(json!({"keySpec": {"algorithm": "RS256", "modulusLength": 32768}})),
+            vec!["keySpec.modulusLength `32768` is not allowed", "16384"],
+        ),
+        (
+            with(json!({"keySpec": {"algorithm": "RS256", "crv": "P-256"}})),
+            vec!["keySpec.crv `P-256` does not apply to keySpec.algorithm `RS256`"],
+        ),
+        (
+            with(json!({"keySpec": {"algorithm": "ES256", "modulusLength": 2048}})),
+            vec!["keySpec.modulusLength `2048` does not apply"],
+        ),
+        (
+            with(json!({"keySpec": {"algorithm": "RS256", "size": 2048}})),
+            vec!["keySpec.size `2048` is not allowed", "is not an input"],
+        ),
+        (
+            with(json!({"maxTokenValidityDuration": null})),
+            vec!["maxTokenValidityDuration is required"],
+        ),
+        (
+            with(json!({"maxTokenValidityDuration": "1 hour"})),
+            vec![
+                "maxTokenValidityDuration: `1 hour` is not a duration",
+                "expected",
+            ],
+        ),
+        (
+            with(json!({"maxTokenValidityDuration": "0s"})),
+            vec![
+                "maxTokenValidityDuration `0s` is not allowed",
+                "longer than 0s",
+            ],
+        ),
+        (
+            with(json!({"maxTokenValidityDuration": "3650d"})),
+            vec!["rotationInterval `60d` is not allowed", "at most 20"],
+        ),
+        (
+            with(json!({"rotationInterval": "36h"})),
+            vec![
+                "rotationInterval `36h` is not allowed",
+                "whole days from 1 to 1000",
+            ],
+        ),
+        (
+            with(json!({"rotationInterval": "3h", "minActivationGracePeriod": "1h"})),
+            vec![
+                "rotationInterval `3h` is not allowed",
+                "whole hours from 4 to 23",
+            ],
+        ),
+        (
+            with(json!({"rotationInterval": "5d"})),
+            vec![
+                "rotationInterval `5d` is not allowed",
+                "longer than minActivationGracePeriod (7d)",
+            ],
+        ),
+        (
+            with(json!({"minActivationGracePeriod": "soon"})),
+            vec!["minActivationGracePeriod: `soon` is not a duration"],
+        ),
+        (
+            with(json!({"cleanupCheckInterval": "90s"})),
+            vec!["cleanupCheckInterval `90s` is not allowed", "whole minutes"],
+        ),
+        (
+            with(json!({"minKeyCleanupGracePeriod": "-1h"})),
+            vec!["minKeyCleanupGracePeriod: `-1h` is not a duration"],
+        ),
+        (
+            with(json!({"bucketPath": "/jwks.json"})),
+            vec![
+                "bucketPath `/jwks.json` is not allowed",
+                "must not start with `/`",
+            ],
+        ),
+        (
+            with(json!({"bucketPath": ""})),
+            vec!["bucketPath `` is not allowed: must not be empty"],
+        ),
+        (
+            with(json!({"bucket": "existing-bucket", "bucketName": "new-bucket"})),
+            vec![
+                "bucketName `new-bucket` is not allowed",
+                "conflicts with bucket `existing-bucket`",
+            ],
+        ),
+        (
+            with(json!({"bucketName": "My_Bucket"})),
+            vec!["bucketName `My_Bucket` is not allowed", "lowercase"],
+        ),
+        (
+            with(json!({"bucket": "arn:aws:s3:::b"})),
+            vec!["bucket `arn:aws:s3:::b` is not allowed", "not an ARN"],
+        ),
+        (
+            with(json!({"cacheControl": "public, max-age=999999999"})),
+            vec![
+                "cacheControl `public, max-age=999999999` is not allowed",
+                "exceeds minActivationGracePeriod",
+            ],
+        ),
+        (
+            with(json!({"cacheControl": "max-age=abc"})),
+            vec![
+                "cacheControl `max-age=abc` is not allowed",
+                "whole number of seconds",
+            ],
+        ),
+        (
+            with(json!({"kidStrategy": "sequential"})),
+            vec![
+                "kidStrategy `sequential` is not allowed",
+                "`random` or `thumbprint`",
+            ],
+        ),
+        (
+            with(json!({"lambdaArchitecture": "ppc64"})),
+            vec![
+                "lambdaArchitecture `ppc64` is not allowed",
+                "`x86_64` or `arm64`",
+            ],
+        ),
+        (
+            with(json!({"logRetentionInDays": 8})),
+            vec![
+                "logRetentionInDays `8` is not allowed",
+                "CloudWatch Logs accepts",
+            ],
+        ),
+        (
+            with(json!({"logRetentionInDays": 7.5})),
+            vec!["logRetentionInDays `7.5` is not allowed", "whole number"],
+        ),
+        (
+            with(json!({"kmsKeyId": "alias/my-key"})),
+            vec!["kmsKeyId `alias/my-key` is not allowed", "KMS key ARN"],
+        ),
+        (
+            with(json!({"issuer": "http://issuer.example.com"})),
+            vec![
+                "issuer `http://issuer.example.com` is not allowed",
+                "https URL",
+            ],
+        ),
+        (
+            with(json!({"alarm": {}})),
+            vec!["alarm.snsTopicArns is required"],
+        ),
+        (
+            with(json!({"alarm": {"snsTopicArns": []}})),
+            vec!["alarm.snsTopicArns `[]` is not allowed", "at least one"],
+        ),
+        (
+            with(json!({"alarm": {"snsTopicArns": ["ops-topic"]}})),
+            vec![
+                "alarm.snsTopicArns `ops-topic` is not allowed",
+                "SNS topic ARN",
+            ],
+        ),
+        (
+            with(
+                json!({"alarm": {"snsTopicArns": ["arn:aws:sns:us-east-1:1:t"], "periodSeconds": 45}}),
+            ),
+            vec!["alarm.periodSeconds `45` is not allowed", "multiple of 60"],
+        ),
+        (
+            with(
+                json!({"alarm": {"snsTopicArns": ["arn:aws:sns:us-east-1:1:t"], "evaluationPeriods": 0}}),
+            ),
+            vec!["alarm.evaluationPeriods `0` is not allowed", "at least 1"],
+        ),
+        (
+            with(json!({"cloudFront": {"aliases": ["jwks.example.com"]}})),
+            vec!["cloudFront.aliases", "needs cloudFront.acmCertificateArn"],
+        ),
+        (
+            with(json!({"cloudFront": {"priceClass": "PriceClass_1"}})),
+            vec!["cloudFront.priceClass `PriceClass_1` is not allowed"],
+        ),
+        (
+            with(
+                json!({"cloudFront": {"acmCertificateArn": "arn:aws:acm:eu-west-1:1:certificate/x"}}),
+            ),
+            vec!["cloudFront.acmCertificateArn", "us-east-1"],
+        ),
+        (
+            with(json!({"cloudFront": true})),
+            vec!["cloudFront `true` is not allowed: must be an object"],
+        ),
+        (
+            with(json!({"publicRead": "yes"})),
+            vec!["publicRead `yes` is not allowed: must be a boolean"],
+        ),
+        (
+            with(json!({"tags": {"aws:reserved": "x"}})),
+            vec!["tags `aws:reserved` is not allowed"],
+        ),
+        (
+            with(json!({"tags": {"team": 5}})),
+            vec!["tags.team `5` is not allowed: must be a string"],
+        ),
+        (
+            with(json!({"rotationIntervall": "30d"})),
+            vec![
+                "rotationIntervall `30d` is not allowed",
+                "is not an input of JwksRotation",
+            ],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_rule_is_refused_with_its_message_before_anything_is_registered() {
+    let mut h = Harness::start(false).await;
+    let mut failures = Vec::new();
+    for (inputs, fragments) in cases() {
+        h.clear();
+        match h.construct("jwks", inputs.clone()).await {
+            Ok(_) => failures.push(format!("accepted: {inputs}")),
+            Err(status) => {
+                if status.code() != Code::InvalidArgument {
+                    failures.push(format!(
+                        "{inputs}: code {:?}: {}",
+                        status.code(),
+                        status.message()
+                    ));
+                }
+                for f in &fragments {
+                    if !status.message().contains(f) {
+                        failures.push(format!(
+                            "{inputs}: message `{}` lacks `{f}`",
+                            status.message()
+                        ));
+                    }
+                }
+                if !h.registrations().is_empty() {
+                    failures.push(format!("{inputs}: registered resources before refusing"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn unknown_values_pass_validation_during_preview() {
+    let mut h = Harness::start(true).await;
+    for field in [
+        "secretName",
+        "maxTokenValidityDuration",
+        "rotationInterval",
+        "bucketPath",
+        "cacheControl",
+        "kidStrategy",
+        "kmsKeyId",
+        "issuer",
+        "logRetentionInDays",
+    ] {
+        h.clear();
+        h.construct("jwks", with(json!({ field: UNKNOWN })))
+            .await
+            .unwrap_or_else(|e| panic!("unknown {field} was refused: {}", e.message()));
+        assert!(h.registrations().len() > 10, "{field}");
+    }
+    h.clear();
+    h.construct("jwks", with(json!({"keySpec": {"algorithm": UNKNOWN}})))
+        .await
+        .expect("an unknown algorithm passes during preview");
+}
+
+#[tokio::test]
+async fn valid_key_specs_are_accepted() {
+    let mut h = Harness::start(false).await;
+    for spec in [
+        json!({"algorithm": "RS512", "modulusLength": 4096}),
+        json!({"algorithm": "PS256"}),
+        json!({"algorithm": "ES384"}),
+        json!({"algorithm": "ES512", "crv": "P-521"}),
+        json!({"algorithm": "EdDSA", "crv": "Ed25519"}),
+    ] {
+        h.clear();
+        h.construct("jwks", with(json!({"keySpec": spec.clone()})))
+            .await
+            .unwrap_or_else(|e| panic!("{spec} was refused: {}", e.message()));
+    }
+}
