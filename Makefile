@@ -4,18 +4,31 @@ VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export MOTO_SERVER := $(VENV)/bin/moto_server
 
-.PHONY: tools test lint fmt
+.PHONY: tools test lint fmt lambda build bench-provider
 
 tools:
 	@scripts/ensure-tools.sh
 
-lint:
+# The rotation Lambda zips (dist/lambda/{x86_64,arm64}/bootstrap.zip) that the provider embeds.
+lambda:
+	scripts/build-lambda.sh all
+
+# The provider plugin, alone in bin/ (Pulumi finds it there via PATH or plugins.providers).
+build: lambda
+	cargo build --release -p pulumi-resource-jwks-rotation
+	mkdir -p bin
+	install -m 0755 "$${CARGO_TARGET_DIR:-target}/release/pulumi-resource-jwks-rotation" bin/
+
+bench-provider: lambda
+	scripts/bench-provider.sh
+
+lint: lambda
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	cargo fmt --all
 
-test: tools
+test: tools lambda
 	@echo "==> cargo test --workspace"
 	cargo test --workspace

@@ -17,7 +17,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_server::ResourceProviderServer;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
 /// Largest gRPC message, as the engine allows.
 const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
@@ -53,7 +53,10 @@ async fn serve(cli: cli::Cli) -> anyhow::Result<()> {
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown,
+        )
         .await
         .context("serving gRPC")
 }

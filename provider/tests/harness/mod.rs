@@ -27,8 +27,14 @@ use tokio::process::{Child, Command};
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
-/// Path of the provider binary under test.
-pub const BINARY: &str = env!("CARGO_BIN_EXE_pulumi-resource-jwks-rotation");
+/// Path of the provider binary under test (set by cargo for integration tests; the benchmark
+/// passes the release binary explicitly).
+pub const BINARY: Option<&str> = option_env!("CARGO_BIN_EXE_pulumi-resource-jwks-rotation");
+
+/// The binary integration tests launch.
+pub fn test_binary() -> &'static str {
+    BINARY.expect("CARGO_BIN_EXE_pulumi-resource-jwks-rotation is set for integration tests")
+}
 /// Component type token.
 pub const COMPONENT: &str = "jwks-rotation:index:JwksRotation";
 /// URN of the stack the component is created in.
@@ -446,15 +452,26 @@ pub async fn start_engine(preview: bool) -> (FakeEngine, String) {
         let _ = tonic::transport::Server::builder()
             .add_service(ResourceMonitorServer::new(svc.clone()))
             .add_service(EngineServer::new(svc))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .serve_with_incoming(
+                tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            )
             .await;
     });
     (engine, address)
 }
 
-/// Launches the binary with `args` and reads its first stdout line.
+/// Launches the test binary with `args` and reads its first stdout line.
 pub async fn launch(args: &[&str], env: &[(&str, &str)]) -> (Child, String, Duration) {
-    let mut cmd = Command::new(BINARY);
+    launch_binary(test_binary(), args, env).await
+}
+
+/// Launches `binary` with `args` and reads its first stdout line, timing it.
+pub async fn launch_binary(
+    binary: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, Duration) {
+    let mut cmd = Command::new(binary);
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -487,8 +504,13 @@ impl Harness {
 
     /// Like [`Harness::start`], with extra environment variables for the provider.
     pub async fn start_with_env(preview: bool, env: &[(&str, &str)]) -> Harness {
+        Self::start_binary(test_binary(), preview, env).await
+    }
+
+    /// Starts the engine stand-in and launches `binary` against it.
+    pub async fn start_binary(binary: &str, preview: bool, env: &[(&str, &str)]) -> Harness {
         let (engine, address) = start_engine(preview).await;
-        let (plugin, port_line, launch_time) = launch(&[&address], env).await;
+        let (plugin, port_line, launch_time) = launch_binary(binary, &[&address], env).await;
         let port: u16 = port_line.trim().parse().expect("the port line is a port");
         let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
             .await
