@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use crate::args::Architecture;
 use crate::error::ProviderError;
 
@@ -51,9 +53,9 @@ pub fn cache_root(lookup: impl Fn(&str) -> Option<String>) -> PathBuf {
     base.join("jwks-rotation")
 }
 
-/// Writes the zip for `arch` to `<root>/<sha256>/bootstrap.zip` unless a file with the same
-/// size is already there; the write goes through a temporary file and a rename, so a reader
-/// never sees a partial zip.
+/// Writes the zip for `arch` to `<root>/<sha256>/bootstrap.zip` unless that file already holds
+/// exactly these bytes; the write goes through a temporary file and a rename, so a reader never
+/// sees a partial zip.
 pub fn materialize(root: &Path, arch: Architecture) -> Result<LambdaZip, ProviderError> {
     let (bytes, sha256) = embedded(arch);
     let dir = root.join(sha256);
@@ -62,7 +64,8 @@ pub fn materialize(root: &Path, arch: Architecture) -> Result<LambdaZip, Provide
         path: path.display().to_string(),
         source,
     };
-    let up_to_date = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64);
+    let up_to_date = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
+        && std::fs::read(&path).is_ok_and(|on_disk| hex::encode(Sha256::digest(on_disk)) == sha256);
     if !up_to_date {
         std::fs::create_dir_all(&dir).map_err(err)?;
         let tmp = dir.join(format!("bootstrap.zip.{}.tmp", std::process::id()));
@@ -78,4 +81,45 @@ pub fn materialize(root: &Path, arch: Architecture) -> Result<LambdaZip, Provide
         }
     }
     Ok(LambdaZip { path, sha256 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_once_and_repairs_a_damaged_file() {
+        let root = std::env::temp_dir().join(format!("jwks-archive-unit-{}", std::process::id()));
+        let zip = materialize(&root, Architecture::X86_64).expect("written");
+        assert!(zip.path.is_absolute());
+        assert!(zip.path.ends_with(format!("{}/bootstrap.zip", zip.sha256)));
+        let bytes = std::fs::read(&zip.path).expect("exists");
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), zip.sha256);
+        let mut damaged = bytes.clone();
+        if let Some(b) = damaged.first_mut() {
+            *b ^= 0xff;
+        }
+        std::fs::write(&zip.path, &damaged).expect("damage it");
+        let again = materialize(&root, Architecture::X86_64).expect("rewritten");
+        assert_eq!(again, zip);
+        assert_eq!(std::fs::read(&zip.path).expect("exists"), bytes);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn cache_root_prefers_xdg_then_home() {
+        let env = |k: &str| match k {
+            "XDG_CACHE_HOME" => Some("/xdg".to_string()),
+            "HOME" => Some("/home/u".to_string()),
+            _ => None,
+        };
+        assert_eq!(cache_root(env), PathBuf::from("/xdg/jwks-rotation"));
+        let home = |k: &str| (k == "HOME").then(|| "/home/u".to_string());
+        assert_eq!(
+            cache_root(home),
+            PathBuf::from("/home/u/.cache/jwks-rotation")
+        );
+        let relative = |k: &str| (k == "XDG_CACHE_HOME").then(|| "rel".to_string());
+        assert!(cache_root(relative).is_absolute());
+    }
 }
