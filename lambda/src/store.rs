@@ -292,6 +292,30 @@ pub enum Precondition {
     IfAbsent,
 }
 
+/// Top-level member of the published document that fingerprints the registry. S3's ETag is the
+/// MD5 of the body, so without it a change of the registry metadata alone (a revocation, a
+/// retirement stamp) would keep the ETag, and a writer holding a stale registry would pass
+/// `If-Match` and overwrite it (a lost update). JWK Set readers ignore unknown members
+/// (RFC 7517 §5).
+pub const REVISION_MEMBER: &str = "jwks_rotation_revision";
+
+/// The body to publish: the JWK Set plus the registry fingerprint.
+pub fn document(published: &Published) -> Vec<u8> {
+    use sha2::Digest as _;
+    let registry = published.registry();
+    let digest = sha2::Sha256::digest(registry.as_bytes());
+    let mut doc = serde_json::Map::new();
+    doc.insert(
+        "keys".into(),
+        serde_json::to_value(&published.jwks().keys).unwrap_or_default(),
+    );
+    doc.insert(
+        REVISION_MEMBER.into(),
+        serde_json::Value::String(hex::encode(&digest[..12])),
+    );
+    serde_json::to_vec(&doc).unwrap_or_default()
+}
+
 /// The published JWKS object.
 pub struct JwksStore<'a> {
     deps: &'a Deps,
@@ -359,7 +383,7 @@ impl<'a> JwksStore<'a> {
             .put_object()
             .bucket(&cfg.bucket)
             .key(&cfg.object_key)
-            .body(ByteStream::from(published.jwks().to_bytes()))
+            .body(ByteStream::from(document(published)))
             .content_type(JWKS_CONTENT_TYPE)
             .cache_control(&cfg.cache_control)
             .metadata(REGISTRY_METADATA_KEY, published.registry());
