@@ -19,6 +19,9 @@ with AWS Secrets Manager (moto 5.2.5; see /work/shared/spec/TOOLCHAIN.md):
 (c) UpdateSecretVersionStage moving any label (also custom ones such as NEXT) onto a version
     while the label is attached to another version requires RemoveFromVersionId naming that
     version (moto only enforces it for AWSCURRENT and lets custom labels sit on two versions).
+(d) Moving AWSCURRENT with UpdateSecretVersionStage also moves moto's default version, so a
+    later PutSecretValue(VersionStages=[AWSCURRENT]) demotes the right version to AWSPREVIOUS
+    (moto would demote the stale default and leave AWSCURRENT on two versions).
 
 The patches are installed before the server starts; prints "moto_faithful ready" on stderr.
 """
@@ -159,8 +162,12 @@ def update_secret_version_stage(
     result = _orig_update_stage(
         self, secret_id, version_stage, remove_from_version_id, move_to_version_id
     )
-    # never the same label twice on one version
     secret = self.secrets[secret_id]
+    # moto does not follow a moved AWSCURRENT with its default version, so a later
+    # PutSecretValue([AWSCURRENT]) would demote the wrong version and leave two AWSCURRENT.
+    if version_stage == "AWSCURRENT" and move_to_version_id:
+        secret.set_default_version_id(move_to_version_id)
+    # never the same label twice on one version
     for v in secret.versions.values():
         seen = []
         for s in v["version_stages"]:
