@@ -3,8 +3,8 @@
 
 mod support;
 
-use jwks_rotation_lambda::keygen;
 use jwks_rotation_core::{Jwks, RotationKind};
+use jwks_rotation_lambda::keygen;
 use serde_json::json;
 use support::{Env, assert_signing_key_published, config};
 
@@ -29,11 +29,19 @@ async fn emergency_rotation_signs_at_once_and_retires_the_old_key() {
     assert!(![k1.clone(), n1.clone()].contains(&e));
     assert_ne!(n2, n1);
     assert_eq!(
-        env.key_at("AWSCURRENT").await.unwrap().rotation.unwrap().kind,
+        env.key_at("AWSCURRENT")
+            .await
+            .unwrap()
+            .rotation
+            .unwrap()
+            .kind,
         RotationKind::Emergency
     );
     // Fresh key first, fresh NEXT, old key kept for its tokens, old NEXT gone (never signed).
-    assert_eq!(env.published_kids().await, vec![e.clone(), n2.clone(), k1.clone()]);
+    assert_eq!(
+        env.published_kids().await,
+        vec![e.clone(), n2.clone(), k1.clone()]
+    );
     verify_current_signs(&env).await;
     // A retry with the same request id changes nothing.
     let state = env.state().await;
@@ -84,7 +92,9 @@ async fn revoke_removes_a_kid_at_once_and_replaces_next() {
     env.full_rotation().await;
     let n2 = env.kid_at("NEXT").await.unwrap();
     // Revoke the retired k1: gone at once, although its retention has not passed.
-    env.action(json!({"action": "revoke", "kid": k1})).await.unwrap();
+    env.action(json!({"action": "revoke", "kid": k1}))
+        .await
+        .unwrap();
     assert_eq!(env.published_kids().await, vec![n1.clone(), n2.clone()]);
     // Revoke NEXT: a fresh NEXT replaces it.
     let event = json!({"action": "revoke", "kid": n2});

@@ -14,21 +14,57 @@ async fn bad_events_are_refused_without_changes() {
     let token = env.rotate_secret().await;
     let before = env.state().await;
     let cases = [
-        (json!({"Step": "rotateSecret", "SecretId": "inputs", "ClientRequestToken": token}), "UnknownStep"),
-        (json!({"Step": "createSecret", "SecretId": "inputs"}), "MalformedEvent"),
+        (
+            json!({"Step": "rotateSecret", "SecretId": "inputs", "ClientRequestToken": token}),
+            "UnknownStep",
+        ),
+        (
+            json!({"Step": "createSecret", "SecretId": "inputs"}),
+            "MalformedEvent",
+        ),
         (json!("createSecret"), "MalformedEvent"),
         (json!({"hello": "world"}), "MalformedEvent"),
-        (json!({"action": "explode", "secretArn": "inputs"}), "UnknownAction"),
-        (json!({"Step": "createSecret", "SecretId": "inputs", "ClientRequestToken": "00000000-0000-0000-0000-000000000000"}), "UnknownToken"),
-        (json!({"Step": "finishSecret", "SecretId": "inputs", "ClientRequestToken": "00000000-0000-0000-0000-000000000000"}), "UnknownToken"),
-        (json!({"Step": "testSecret", "SecretId": "inputs", "ClientRequestToken": "00000000-0000-0000-0000-000000000000"}), "UnknownToken"),
-        (json!({"Step": "createSecret", "SecretId": "someone-else", "ClientRequestToken": token}), "WrongSecret"),
-        (json!({"Step": "createSecret", "SecretId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf", "ClientRequestToken": token}), "WrongSecret"),
-        (json!({"action": "cleanup", "secretArn": "someone-else"}), "WrongSecret"),
-        (json!({"action": "emergencyRotate", "secretArn": "inputs"}), "MalformedEvent"),
+        (
+            json!({"action": "explode", "secretArn": "inputs"}),
+            "UnknownAction",
+        ),
+        (
+            json!({"Step": "createSecret", "SecretId": "inputs", "ClientRequestToken": "00000000-0000-0000-0000-000000000000"}),
+            "UnknownToken",
+        ),
+        (
+            json!({"Step": "finishSecret", "SecretId": "inputs", "ClientRequestToken": "00000000-0000-0000-0000-000000000000"}),
+            "UnknownToken",
+        ),
+        (
+            json!({"Step": "testSecret", "SecretId": "inputs", "ClientRequestToken": "00000000-0000-0000-0000-000000000000"}),
+            "UnknownToken",
+        ),
+        (
+            json!({"Step": "createSecret", "SecretId": "someone-else", "ClientRequestToken": token}),
+            "WrongSecret",
+        ),
+        (
+            json!({"Step": "createSecret", "SecretId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf", "ClientRequestToken": token}),
+            "WrongSecret",
+        ),
+        (
+            json!({"action": "cleanup", "secretArn": "someone-else"}),
+            "WrongSecret",
+        ),
+        (
+            json!({"action": "emergencyRotate", "secretArn": "inputs"}),
+            "MalformedEvent",
+        ),
         // testSecret/finishSecret before createSecret stored anything.
-        (json!({"Step": "testSecret", "SecretId": "inputs", "ClientRequestToken": token}), "NoPendingValue"),
-        (json!({"Step": "finishSecret", "SecretId": "inputs", "ClientRequestToken": token}), "NoPendingValue"),
+        (
+            json!({"Step": "testSecret", "SecretId": "inputs", "ClientRequestToken": token}),
+            "NoPendingValue",
+        ),
+        (
+            json!({"Step": "finishSecret", "SecretId": "inputs", "ClientRequestToken": token}),
+            "NoPendingValue",
+        ),
     ];
     for (event, expected) in cases {
         let err = handle(&env.deps, event.clone()).await.unwrap_err();
@@ -56,7 +92,10 @@ async fn bad_events_are_refused_without_changes() {
     assert_eq!(out["outcome"], "NothingToSet");
     // Failures are counted in the metrics with their error type.
     let emf = env.emf();
-    assert!(emf.iter().any(|m| m["ErrorType"] == "WrongSecret" && m["Failed"] == 1));
+    assert!(
+        emf.iter()
+            .any(|m| m["ErrorType"] == "WrongSecret" && m["Failed"] == 1)
+    );
 }
 
 #[tokio::test]
@@ -75,7 +114,10 @@ async fn a_foreign_secret_value_is_refused_without_quoting_it() {
     assert_eq!(err.error_type(), "ForeignSecretValue");
     assert!(!err.to_string().contains("hunter2"), "{err}");
     assert_eq!(env.state().await, before);
-    for event in [json!({"action": "cleanup"}), json!({"action": "revoke", "kid": "x"})] {
+    for event in [
+        json!({"action": "cleanup"}),
+        json!({"action": "revoke", "kid": "x"}),
+    ] {
         let _ = env.action(event).await;
     }
     let err = env
