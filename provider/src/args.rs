@@ -159,8 +159,47 @@ pub struct Args {
     pub config_secret: bool,
 }
 
-/// Decodes and validates the `Construct` inputs.
+/// The plain values (strings and numbers) of every secret in the inputs, at any depth.
+pub fn secret_values(inputs: &Struct) -> Vec<String> {
+    fn plain(v: &Value, out: &mut Vec<String>) {
+        match &v.kind {
+            Some(Kind::StringValue(s)) => out.push(s.clone()),
+            Some(Kind::NumberValue(n)) => out.push(n.to_string()),
+            Some(Kind::ListValue(l)) => l.values.iter().for_each(|v| plain(v, out)),
+            Some(Kind::StructValue(s)) => s.fields.values().for_each(|v| plain(v, out)),
+            _ => {}
+        }
+    }
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        let u = wire::unwrap(v);
+        match (&u.value, u.secret) {
+            (Some(inner), true) => plain(inner, out),
+            (
+                Some(Value {
+                    kind: Some(Kind::StructValue(s)),
+                }),
+                false,
+            ) => s.fields.values().for_each(|v| walk(v, out)),
+            (
+                Some(Value {
+                    kind: Some(Kind::ListValue(l)),
+                }),
+                false,
+            ) => l.values.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    inputs.fields.values().for_each(|v| walk(v, &mut out));
+    out
+}
+
+/// Decodes and validates the `Construct` inputs; messages never show secret values.
 pub fn parse(inputs: &Struct) -> Result<Args, ProviderError> {
+    parse_inputs(inputs).map_err(|e| e.redact(&secret_values(inputs)))
+}
+
+fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
     let r = Reader::new(inputs, "");
     r.refuse_unknown_fields(&INPUT_NAMES)?;
     let mut secret_config = false;

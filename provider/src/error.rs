@@ -38,6 +38,9 @@ pub enum ProviderError {
         /// The parse error, naming the value.
         source: DurationError,
     },
+    /// An invalid input whose message had secret values replaced by `[secret]`.
+    #[error("{0}")]
+    RedactedInput(String),
     /// The request asks for something this provider does not offer.
     #[error("{0}")]
     Unsupported(String),
@@ -82,6 +85,27 @@ impl ProviderError {
     }
 }
 
+impl ProviderError {
+    /// Replaces every occurrence of a secret value in the message by `[secret]`, so a refused
+    /// secret input never reaches the engine's output or logs.
+    pub fn redact(self, secrets: &[String]) -> ProviderError {
+        let message = self.to_string();
+        if !secrets
+            .iter()
+            .any(|s| !s.is_empty() && message.contains(s.as_str()))
+        {
+            return self;
+        }
+        let mut redacted = message;
+        let mut by_length: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+        by_length.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for s in by_length {
+            redacted = redacted.replace(s.as_str(), "[secret]");
+        }
+        ProviderError::RedactedInput(redacted)
+    }
+}
+
 impl From<ProviderError> for tonic::Status {
     fn from(err: ProviderError) -> Self {
         let message = err.to_string();
@@ -90,7 +114,8 @@ impl From<ProviderError> for tonic::Status {
             | ProviderError::MissingInput { .. }
             | ProviderError::Config(_)
             | ProviderError::KeySpec(_)
-            | ProviderError::Duration { .. } => tonic::Status::invalid_argument(message),
+            | ProviderError::Duration { .. }
+            | ProviderError::RedactedInput(_) => tonic::Status::invalid_argument(message),
             ProviderError::Unsupported(_) => tonic::Status::unimplemented(message),
             ProviderError::Monitor { status, .. } => tonic::Status::new(status.code(), message),
             ProviderError::Connect { .. } => tonic::Status::unavailable(message),

@@ -144,18 +144,14 @@ impl ResourceProvider for Provider {
 
     async fn check_config(
         &self,
-        request: Request<CheckRequest>,
+        _: Request<CheckRequest>,
     ) -> Result<Response<CheckResponse>, Status> {
-        // No provider configuration: the engine's inputs pass through.
-        let req = request.into_inner();
-        Ok(Response::new(CheckResponse {
-            inputs: req.news,
-            failures: Vec::new(),
-        }))
+        // No provider configuration: the engine passes the inputs through.
+        unimplemented("CheckConfig")
     }
 
     async fn diff_config(&self, _: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
-        Ok(Response::new(DiffResponse::default()))
+        unimplemented("DiffConfig")
     }
 
     async fn configure(
@@ -232,13 +228,13 @@ impl ResourceProvider for Provider {
         &self,
         _: Request<GetMappingRequest>,
     ) -> Result<Response<GetMappingResponse>, Status> {
-        Ok(Response::new(GetMappingResponse::default()))
+        unimplemented("GetMapping")
     }
 
     async fn get_mappings(
         &self,
         _: Request<GetMappingsRequest>,
     ) -> Result<Response<GetMappingsResponse>, Status> {
-        Ok(Response::new(GetMappingsResponse::default()))
+        unimplemented("GetMappings")
     }
 }

@@ -881,3 +881,65 @@ async fn issuer_publishes_the_openid_configuration() {
         )
     );
 }
+
+fn registration(ty: &str, inputs: Json) -> Registration {
+    Registration {
+        request: pulumi_gestalt_proto::pulumi::pulumirpc::RegisterResourceRequest {
+            r#type: ty.into(),
+            name: "probe".into(),
+            custom: true,
+            ..Default::default()
+        },
+        urn: String::new(),
+        inputs,
+    }
+}
+
+#[test]
+fn the_fixture_check_refuses_what_pulumi_aws_would() {
+    let fx = fixture();
+    let ok = registration(
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        json!({"bucket": "b", "rule": {"objectOwnership": "BucketOwnerEnforced"}}),
+    );
+    assert!(check_against_fixture(&fx, &ok).is_empty());
+    for (ty, inputs, problem) in [
+        ("aws:s3/bucketV2:BucketV2", json!({}), "deprecated"),
+        (
+            "aws:s3/bucketCorsConfigurationV2:BucketCorsConfigurationV2",
+            json!({"bucket": "b", "corsRules": []}),
+            "deprecated",
+        ),
+        (
+            "aws:s3/nothing:Nothing",
+            json!({}),
+            "not a pulumi-aws type token",
+        ),
+        (
+            "aws:s3/bucketPolicy:BucketPolicy",
+            json!({"bucket": "b"}),
+            "missing required input `policy`",
+        ),
+        (
+            "aws:s3/bucket:Bucket",
+            json!({"bucketName": "b"}),
+            "unknown input `bucketName`",
+        ),
+        (
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            json!({"bucket": "b", "rule": {"ownership": "BucketOwnerEnforced"}}),
+            "unknown field `ownership`",
+        ),
+        (
+            "aws:cloudfront/distribution:Distribution",
+            json!({"enabled": true, "origins": [{"domainName": "d"}], "defaultCacheBehavior": {}, "restrictions": {}, "viewerCertificate": {}}),
+            "missing required field `originId`",
+        ),
+    ] {
+        let problems = check_against_fixture(&fx, &registration(ty, inputs));
+        assert!(
+            problems.iter().any(|p| p.contains(problem)),
+            "{ty}: expected `{problem}` in {problems:?}"
+        );
+    }
+}

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use harness::*;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    CheckRequest, ConfigureRequest, CreateRequest, GetSchemaRequest, PluginAttach,
-    ProviderHandshakeRequest, resource_provider_client::ResourceProviderClient,
+    CheckRequest, ConfigureRequest, CreateRequest, GetMappingRequest, GetSchemaRequest,
+    PluginAttach, ProviderHandshakeRequest, resource_provider_client::ResourceProviderClient,
 };
 use serde_json::{Value as Json, json};
 use tonic::Code;
@@ -173,6 +173,18 @@ async fn custom_resource_methods_are_unimplemented_and_wrong_types_refused() {
         .create(CreateRequest::default())
         .await
         .expect_err("create");
+    assert_eq!(err.code(), Code::Unimplemented);
+    let err = h
+        .client
+        .check_config(CheckRequest::default())
+        .await
+        .expect_err("check_config");
+    assert_eq!(err.code(), Code::Unimplemented);
+    let err = h
+        .client
+        .get_mapping(GetMappingRequest::default())
+        .await
+        .expect_err("get_mapping");
     assert_eq!(err.code(), Code::Unimplemented);
     let mut req = h.request("jwks", minimal());
     req.r#type = "jwks-rotation:index:Other".into();

@@ -331,3 +331,26 @@ async fn valid_key_specs_are_accepted() {
             .unwrap_or_else(|e| panic!("{spec} was refused: {}", e.message()));
     }
 }
+
+#[tokio::test]
+async fn a_refused_secret_input_is_not_echoed() {
+    let mut h = Harness::start(false).await;
+    let secret = json!({SIG: SECRET_SIG, "value": "bad secret name"});
+    let err = h
+        .construct("jwks", with(json!({"secretName": secret})))
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(
+        err.message()
+            .contains("secretName `[secret]` is not allowed"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        !err.message().contains("bad secret name"),
+        "{}",
+        err.message()
+    );
+    assert!(h.registrations().is_empty());
+}
