@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv"
-want=("moto[server]==5.2.5" "cargo-lambda==1.9.2" "ziglang==0.17.1")
+want=("moto[server]==5.2.5" "cargo-lambda==1.9.2" "ziglang==0.17.1" "pyjwt[crypto]==2.10.1")
 if [ ! -x "$venv/bin/python" ]; then
   echo "==> creating $venv"
   python3 -m venv "$venv"
@@ -13,7 +13,7 @@ fi
 missing=0
 [ -x "$venv/bin/moto_server" ] || missing=1
 [ -x "$venv/bin/cargo-lambda" ] || missing=1
-"$venv/bin/python" -c "import ziglang" 2>/dev/null || missing=1
+"$venv/bin/python" -c "import ziglang, jwt, cryptography" 2>/dev/null || missing=1
 if [ "$missing" = 1 ]; then
   echo "==> installing ${want[*]} into .venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "${want[@]}"
