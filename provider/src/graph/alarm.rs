@@ -1,6 +1,6 @@
 //! The optional CloudWatch alarm on the rotation Lambda's errors (`alarm`).
 
-use crate::args::In;
+use crate::args::{AlarmArgs, In};
 use crate::error::ProviderError;
 use crate::monitor::{Child, Registered};
 use crate::wire::{self, Str, number, object, string};
@@ -15,10 +15,11 @@ fn int(v: &In<u32>) -> wire::Value {
 }
 
 /// The alarm: any error of the function (a failed rotation step or cleanup) in a period.
-pub async fn alarm(ctx: &Ctx<'_>, function: &Registered) -> Result<Registered, ProviderError> {
-    let Some(a) = &ctx.args.alarm else {
-        return Err(ProviderError::Unsupported("no alarm requested".into()));
-    };
+pub async fn alarm(
+    ctx: &Ctx<'_>,
+    a: &AlarmArgs,
+    function: &Registered,
+) -> Result<Registered, ProviderError> {
     let topics = match &a.sns_topic_arns {
         In::Known(list) => wire::list(list.iter().map(Str::to_wire).collect()),
         In::Unknown => string(wire::UNKNOWN_ARRAY),

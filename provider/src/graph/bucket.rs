@@ -25,15 +25,7 @@ pub async fn bucket(ctx: &Ctx<'_>) -> Result<Registered, ProviderError> {
 
 /// Ownership controls, public access block and CORS; returns the public access block, which
 /// the bucket policy must follow (a public policy is refused while the block forbids it).
-pub async fn controls(
-    ctx: &Ctx<'_>,
-    bucket: Option<&Registered>,
-) -> Result<Registered, ProviderError> {
-    let Some(bucket) = bucket else {
-        return Err(ProviderError::Unsupported(
-            "bucket controls need a created bucket".into(),
-        ));
-    };
+pub async fn controls(ctx: &Ctx<'_>, bucket: &Registered) -> Result<Registered, ProviderError> {
     let name = bucket.out("bucket").to_wire();
     let ownership = Child::new(
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
@@ -90,19 +82,12 @@ pub async fn controls(
 /// The bucket policy: deny non-TLS access, allow reading the published objects only.
 pub async fn policy(
     ctx: &Ctx<'_>,
-    bucket: Option<&Registered>,
-    access_block: Option<&Registered>,
+    (bucket, access_block): (&Registered, &Registered),
     distribution: Option<&Registered>,
     secret: &Registered,
     statements: &Str,
 ) -> Result<Registered, ProviderError> {
-    let Some(bucket) = bucket else {
-        return Err(ProviderError::Unsupported(
-            "a bucket policy needs a created bucket".into(),
-        ));
-    };
-    let mut after = vec![bucket, secret];
-    after.extend(access_block);
+    let mut after = vec![bucket, access_block, secret];
     after.extend(distribution);
     ctx.monitor
         .register(

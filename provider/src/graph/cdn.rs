@@ -1,6 +1,6 @@
 //! The optional CloudFront distribution with origin access control (`cloudFront`).
 
-use crate::args::In;
+use crate::args::{CloudFrontArgs, In};
 use crate::error::ProviderError;
 use crate::monitor::{Child, Registered};
 use crate::wire::{self, Str, boolean, list, object, string, strings};
@@ -33,15 +33,10 @@ pub async fn origin_access_control(ctx: &Ctx<'_>) -> Result<Registered, Provider
 /// The distribution.
 pub async fn distribution(
     ctx: &Ctx<'_>,
-    oac: Option<&Registered>,
+    (cf, oac): (&CloudFrontArgs, &Registered),
     regional_domain: &Str,
     bucket: Option<&Registered>,
 ) -> Result<Registered, ProviderError> {
-    let (Some(oac), Some(cf)) = (oac, &ctx.args.cloud_front) else {
-        return Err(ProviderError::Unsupported(
-            "a distribution needs cloudFront and its origin access control".into(),
-        ));
-    };
     let viewer_certificate = match &cf.acm_certificate_arn {
         Some(arn) => object([
             ("acmCertificateArn", arn.to_wire()),

@@ -66,11 +66,15 @@ pub struct Built {
     pub outputs: BTreeMap<String, (Value, Vec<String>)>,
 }
 
-async fn maybe<T, F: Future<Output = Result<T, ProviderError>>>(
-    cond: bool,
-    f: impl FnOnce() -> F,
-) -> Result<Option<T>, ProviderError> {
-    if cond { f().await.map(Some) } else { Ok(None) }
+/// Registers what `f` registers when `value` is present (an optional group of children).
+async fn for_some<T, U, F: Future<Output = Result<U, ProviderError>>>(
+    value: Option<T>,
+    f: impl FnOnce(T) -> F,
+) -> Result<Option<U>, ProviderError> {
+    match value {
+        Some(v) => f(v).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Registers every child and computes the outputs.
@@ -79,12 +83,12 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
     let creates_bucket = args.bucket.is_none();
 
     let (bucket, secret, logs, role, rule, oac) = tokio::try_join!(
-        maybe(creates_bucket, || bucket::bucket(ctx)),
+        for_some(creates_bucket.then_some(()), |()| bucket::bucket(ctx)),
         secret::secret(ctx),
         function::log_group(ctx),
         function::role(ctx),
         schedule::cleanup_rule(ctx),
-        maybe(args.cloud_front.is_some(), || cdn::origin_access_control(
+        for_some(args.cloud_front.as_ref(), |_| cdn::origin_access_control(
             ctx
         )),
     )?;
@@ -100,15 +104,12 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
     let secret_arn = secret.out("arn");
 
     let (controls, version, role_policy, distribution, function) = tokio::try_join!(
-        maybe(creates_bucket, || bucket::controls(ctx, bucket.as_ref())),
+        for_some(bucket.as_ref(), |b| bucket::controls(ctx, b)),
         secret::initial_version(ctx, &secret),
         function::role_policy(ctx, &role, &secret, &logs, &bucket_name, bucket.as_ref()),
-        maybe(args.cloud_front.is_some(), || cdn::distribution(
-            ctx,
-            oac.as_ref(),
-            &regional_domain,
-            bucket.as_ref()
-        )),
+        for_some(args.cloud_front.as_ref().zip(oac.as_ref()), |pair| {
+            cdn::distribution(ctx, pair, &regional_domain, bucket.as_ref())
+        }),
         function::function(ctx, &role, &logs, &secret, &bucket_name, bucket.as_ref()),
     )?;
 
@@ -149,33 +150,28 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
         &secret_arn,
     );
 
-    let (bucket_policy, permissions, target, alarm, openid) = tokio::try_join!(
-        maybe(creates_bucket, || bucket::policy(
-            ctx,
-            bucket.as_ref(),
-            controls.as_ref(),
-            distribution.as_ref(),
-            &secret,
-            &statements
-        )),
+    let (bucket_policy, permissions, _target, _alarm, _openid) = tokio::try_join!(
+        for_some(bucket.as_ref().zip(controls.as_ref()), |pair| {
+            bucket::policy(ctx, pair, distribution.as_ref(), &secret, &statements)
+        }),
         function::permissions(ctx, &function, &secret, &rule),
         schedule::cleanup_target(ctx, &rule, &function, &secret),
-        maybe(args.alarm.is_some(), || alarm::alarm(ctx, &function)),
-        maybe(args.issuer.is_some(), || openid::configuration(
+        for_some(args.alarm.as_ref(), |a| alarm::alarm(ctx, a, &function)),
+        for_some(args.issuer.as_ref(), |issuer| openid::configuration(
             ctx,
+            issuer,
             &bucket_name,
             bucket.as_ref(),
             &jwks_url,
             distribution.as_ref()
         )),
     )?;
-    let _ = (&target, &alarm, &openid);
 
     let mut after: Vec<&Registered> = vec![&permissions.0, &version, &role_policy, &function];
     if let Some(p) = &bucket_policy {
         after.push(p);
     }
-    let rotation = schedule::rotation(ctx, &secret, &function, &after).await?;
+    schedule::rotation(ctx, &secret, &function, &after).await?;
 
     let kms = args.kms_key_id.as_ref();
     let issuer_policy = policy::issuer_policy(&secret_arn, kms);
@@ -227,6 +223,5 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
         wire::resource_ref(&function.urn, &function.id, AWS_VERSION),
         vec![&function],
     );
-    let _ = rotation;
     Ok(Built { outputs })
 }

@@ -19,14 +19,12 @@ pub fn document(issuer: &Str, jwks_url: &Str) -> Str {
 /// The object.
 pub async fn configuration(
     ctx: &Ctx<'_>,
+    issuer: &Str,
     bucket_name: &Str,
     bucket: Option<&Registered>,
     jwks_url: &Str,
     distribution: Option<&Registered>,
 ) -> Result<Registered, ProviderError> {
-    let Some(issuer) = &ctx.args.issuer else {
-        return Err(ProviderError::Unsupported("no issuer given".into()));
-    };
     let mut after: Vec<&Registered> = bucket.into_iter().collect();
     after.extend(distribution);
     ctx.monitor

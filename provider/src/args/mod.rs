@@ -9,11 +9,20 @@ use jwks_rotation_core::config::{
     DEFAULT_MIN_ACTIVATION_GRACE_PERIOD, DEFAULT_MIN_KEY_CLEANUP_GRACE_PERIOD, DEFAULT_OBJECT_KEY,
     DEFAULT_ROTATION_INTERVAL,
 };
-use jwks_rotation_core::{Duration, KeySpec, KeySpecInput, KidStrategy, RotationConfig};
-use prost_types::{Struct, Value, value::Kind};
+use jwks_rotation_core::{KeySpec, KeySpecInput, KidStrategy, RotationConfig};
+use prost_types::Struct;
 
 use crate::error::ProviderError;
-use crate::wire::{self, Str};
+use crate::wire::Str;
+
+mod nested;
+mod reader;
+mod rules;
+
+use nested::{parse_alarm, parse_cloud_front};
+use reader::Reader;
+pub use reader::secret_values;
+use rules::{validate_bucket_name, validate_issuer, validate_kms_key_arn};
 
 /// Every input the component accepts (the schema's `inputProperties`; a test keeps them equal).
 pub const INPUT_NAMES: [&str; 20] = [
@@ -60,7 +69,6 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
-const PRICE_CLASSES: [&str; 3] = ["PriceClass_100", "PriceClass_200", "PriceClass_All"];
 
 /// A value that is known, or unknown during preview.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,41 +165,6 @@ pub struct Args {
     pub config: Option<RotationConfig>,
     /// Whether any input of the rotation configuration was secret.
     pub config_secret: bool,
-}
-
-/// The plain values (strings and numbers) of every secret in the inputs, at any depth.
-pub fn secret_values(inputs: &Struct) -> Vec<String> {
-    fn plain(v: &Value, out: &mut Vec<String>) {
-        match &v.kind {
-            Some(Kind::StringValue(s)) => out.push(s.clone()),
-            Some(Kind::NumberValue(n)) => out.push(n.to_string()),
-            Some(Kind::ListValue(l)) => l.values.iter().for_each(|v| plain(v, out)),
-            Some(Kind::StructValue(s)) => s.fields.values().for_each(|v| plain(v, out)),
-            _ => {}
-        }
-    }
-    fn walk(v: &Value, out: &mut Vec<String>) {
-        let u = wire::unwrap(v);
-        match (&u.value, u.secret) {
-            (Some(inner), true) => plain(inner, out),
-            (
-                Some(Value {
-                    kind: Some(Kind::StructValue(s)),
-                }),
-                false,
-            ) => s.fields.values().for_each(|v| walk(v, out)),
-            (
-                Some(Value {
-                    kind: Some(Kind::ListValue(l)),
-                }),
-                false,
-            ) => l.values.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    inputs.fields.values().for_each(|v| walk(v, &mut out));
-    out
 }
 
 /// Decodes and validates the `Construct` inputs; messages never show secret values.
@@ -465,417 +438,10 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
     })
 }
 
-fn parse_cloud_front(obj: &Struct) -> Result<CloudFrontArgs, ProviderError> {
-    let r = Reader::new(obj, "cloudFront.");
-    r.refuse_unknown_fields(&CLOUD_FRONT_FIELDS)?;
-    let price_class = r
-        .string("priceClass")?
-        .unwrap_or_else(|| Str::known(DEFAULT_PRICE_CLASS));
-    if let Some(p) = &price_class.value
-        && !PRICE_CLASSES.contains(&p.as_str())
-    {
-        return Err(ProviderError::invalid(
-            "cloudFront.priceClass",
-            p.clone(),
-            format!("must be one of {PRICE_CLASSES:?}"),
-        ));
-    }
-    let aliases = r.string_list("aliases")?.unwrap_or(In::Known(Vec::new()));
-    let acm_certificate_arn = r.string("acmCertificateArn")?;
-    if let Some(Str {
-        value: Some(arn), ..
-    }) = &acm_certificate_arn
-        && !(arn.starts_with("arn:") && arn.contains(":acm:us-east-1:"))
-    {
-        return Err(ProviderError::invalid(
-            "cloudFront.acmCertificateArn",
-            arn.clone(),
-            "must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses certificates from that region)",
-        ));
-    }
-    if let In::Known(list) = &aliases
-        && !list.is_empty()
-        && acm_certificate_arn.is_none()
-    {
-        return Err(ProviderError::invalid(
-            "cloudFront.aliases",
-            format!(
-                "{:?}",
-                list.iter()
-                    .map(|a| a.value.clone().unwrap_or_default())
-                    .collect::<Vec<_>>()
-            ),
-            "needs cloudFront.acmCertificateArn: CloudFront serves alternate domain names only with a certificate that covers them",
-        ));
-    }
-    Ok(CloudFrontArgs {
-        price_class,
-        aliases,
-        acm_certificate_arn,
-    })
-}
-
-fn parse_alarm(obj: &Struct) -> Result<AlarmArgs, ProviderError> {
-    let r = Reader::new(obj, "alarm.");
-    r.refuse_unknown_fields(&ALARM_FIELDS)?;
-    let sns_topic_arns = match r.string_list("snsTopicArns")? {
-        None => {
-            return Err(ProviderError::MissingInput {
-                input: "alarm.snsTopicArns".into(),
-                rule: "a list of at least one SNS topic ARN".into(),
-            });
-        }
-        Some(In::Known(list)) if list.is_empty() => {
-            return Err(ProviderError::invalid(
-                "alarm.snsTopicArns",
-                "[]",
-                "needs at least one SNS topic ARN",
-            ));
-        }
-        Some(l) => l,
-    };
-    if let In::Known(list) = &sns_topic_arns {
-        for arn in list.iter().filter_map(|a| a.value.as_ref()) {
-            if !(arn.starts_with("arn:") && arn.contains(":sns:")) {
-                return Err(ProviderError::invalid(
-                    "alarm.snsTopicArns",
-                    arn.clone(),
-                    "each entry must be an SNS topic ARN (`arn:aws:sns:<region>:<account>:<topic>`)",
-                ));
-            }
-        }
-    }
-    let evaluation_periods = match r.integer("evaluationPeriods")? {
-        None => In::Known(DEFAULT_ALARM_EVALUATION_PERIODS),
-        Some(In::Unknown) => In::Unknown,
-        Some(In::Known(n)) => match u32::try_from(n) {
-            Ok(v) if v >= 1 => In::Known(v),
-            _ => {
-                return Err(ProviderError::invalid(
-                    "alarm.evaluationPeriods",
-                    n.to_string(),
-                    "must be a whole number, at least 1",
-                ));
-            }
-        },
-    };
-    let period_seconds = match r.integer("periodSeconds")? {
-        None => In::Known(DEFAULT_ALARM_PERIOD_SECONDS),
-        Some(In::Unknown) => In::Unknown,
-        Some(In::Known(n)) => match u32::try_from(n) {
-            Ok(v) if v == 10 || v == 30 || (v >= 60 && v % 60 == 0) => In::Known(v),
-            _ => {
-                return Err(ProviderError::invalid(
-                    "alarm.periodSeconds",
-                    n.to_string(),
-                    "CloudWatch accepts 10, 30 or a multiple of 60",
-                ));
-            }
-        },
-    };
-    Ok(AlarmArgs {
-        sns_topic_arns,
-        evaluation_periods,
-        period_seconds,
-    })
-}
-
-/// S3 bucket naming rules (general purpose buckets).
-fn validate_bucket_name(input: &str, name: &str) -> Result<(), ProviderError> {
-    let fail = |rule: &str| Err(ProviderError::invalid(input, name, rule));
-    if !(3..=63).contains(&name.len()) {
-        return fail("S3 bucket names are 3 to 63 characters");
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-    {
-        return fail(
-            "S3 bucket names use lowercase letters, digits, `.` and `-` only (give the name, not an ARN or URL)",
-        );
-    }
-    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !edge_ok(name.chars().next()) || !edge_ok(name.chars().last()) {
-        return fail("S3 bucket names begin and end with a letter or digit");
-    }
-    if name.contains("..") {
-        return fail("S3 bucket names must not contain `..`");
-    }
-    Ok(())
-}
-
-fn validate_kms_key_arn(arn: &str) -> Result<(), ProviderError> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[2] == "kms"
-        && !parts[3].is_empty()
-        && !parts[4].is_empty()
-        && parts[5]
-            .strip_prefix("key/")
-            .is_some_and(|id| !id.is_empty());
-    if ok {
-        Ok(())
-    } else {
-        Err(ProviderError::invalid(
-            "kmsKeyId",
-            arn,
-            "must be a KMS key ARN (`arn:aws:kms:<region>:<account>:key/<key-id>`), so the rotation Lambda's policy can name the key",
-        ))
-    }
-}
-
-fn validate_issuer(issuer: &str) -> Result<(), ProviderError> {
-    let rest = issuer.strip_prefix("https://");
-    let ok = rest.is_some_and(|r| {
-        !r.is_empty()
-            && !r.starts_with('/')
-            && !r.contains(['?', '#', ' '])
-            && !r.chars().any(char::is_control)
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ProviderError::invalid(
-            "issuer",
-            issuer,
-            "must be an https URL without query or fragment (OpenID Connect Discovery 1.0 §3)",
-        ))
-    }
-}
-
-/// Reads typed fields of an input object, naming each field in errors with its path.
-struct Reader<'a> {
-    fields: &'a Struct,
-    prefix: &'static str,
-}
-
-impl<'a> Reader<'a> {
-    fn new(fields: &'a Struct, prefix: &'static str) -> Self {
-        Reader { fields, prefix }
-    }
-
-    fn name(&self, field: &str) -> String {
-        format!("{}{field}", self.prefix)
-    }
-
-    fn refuse_unknown_fields(&self, known: &[&str]) -> Result<(), ProviderError> {
-        let mut names: Vec<&String> = self.fields.fields.keys().collect();
-        names.sort();
-        for name in names {
-            if !known.contains(&name.as_str()) && !name.starts_with("__") {
-                return Err(ProviderError::invalid(
-                    self.name(name),
-                    display(&self.fields.fields[name]),
-                    format!(
-                        "is not an input of JwksRotation; known inputs: {}",
-                        known.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn get(&self, field: &str) -> Option<wire::Unwrapped> {
-        self.fields
-            .fields
-            .get(field)
-            .filter(|v| !wire::is_null(v))
-            .map(wire::unwrap)
-            .filter(|u| u.value.as_ref().is_none_or(|v| !wire::is_null(v)))
-    }
-
-    fn is_secret(&self, field: &str) -> bool {
-        self.get(field).is_some_and(|u| u.secret)
-    }
-
-    fn wrong_type(&self, field: &str, v: &Value, expected: &str) -> ProviderError {
-        ProviderError::invalid(self.name(field), display(v), format!("must be {expected}"))
-    }
-
-    fn string(&self, field: &str) -> Result<Option<Str>, ProviderError> {
-        let Some(u) = self.get(field) else {
-            return Ok(None);
-        };
-        match u.value {
-            None => Ok(Some(Str {
-                value: None,
-                secret: u.secret,
-            })),
-            Some(Value {
-                kind: Some(Kind::StringValue(s)),
-            }) => Ok(Some(Str {
-                value: Some(s),
-                secret: u.secret,
-            })),
-            Some(other) => Err(self.wrong_type(field, &other, "a string")),
-        }
-    }
-
-    fn required_string(&self, field: &str) -> Result<Str, ProviderError> {
-        self.string(field)?
-            .ok_or_else(|| ProviderError::MissingInput {
-                input: self.name(field),
-                rule: "a string".into(),
-            })
-    }
-
-    fn boolean(&self, field: &str) -> Result<Option<In<bool>>, ProviderError> {
-        let Some(u) = self.get(field) else {
-            return Ok(None);
-        };
-        match u.value {
-            None => Ok(Some(In::Unknown)),
-            Some(Value {
-                kind: Some(Kind::BoolValue(b)),
-            }) => Ok(Some(In::Known(b))),
-            Some(other) => Err(self.wrong_type(field, &other, "a boolean")),
-        }
-    }
-
-    fn integer(&self, field: &str) -> Result<Option<In<i64>>, ProviderError> {
-        let Some(u) = self.get(field) else {
-            return Ok(None);
-        };
-        match u.value {
-            None => Ok(Some(In::Unknown)),
-            Some(Value {
-                kind: Some(Kind::NumberValue(n)),
-            }) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(Some(In::Known(n as i64))),
-            Some(other) => Err(self.wrong_type(field, &other, "a whole number")),
-        }
-    }
-
-    fn duration(&self, field: &str) -> Result<Option<In<Duration>>, ProviderError> {
-        match self.string(field)? {
-            None => Ok(None),
-            Some(Str { value: None, .. }) => Ok(Some(In::Unknown)),
-            Some(Str { value: Some(s), .. }) => Duration::parse(&s)
-                .map(|d| Some(In::Known(d)))
-                .map_err(|source| ProviderError::Duration {
-                    input: self.name(field),
-                    source,
-                }),
-        }
-    }
-
-    fn object(&self, field: &str) -> Result<Option<(In<Struct>, bool)>, ProviderError> {
-        let Some(u) = self.get(field) else {
-            return Ok(None);
-        };
-        match u.value {
-            None => Ok(Some((In::Unknown, u.secret))),
-            Some(Value {
-                kind: Some(Kind::StructValue(s)),
-            }) if wire::sig(&s).is_none() => Ok(Some((In::Known(s), u.secret))),
-            Some(other) => Err(self.wrong_type(field, &other, "an object")),
-        }
-    }
-
-    fn string_list(&self, field: &str) -> Result<Option<In<Vec<Str>>>, ProviderError> {
-        let Some(u) = self.get(field) else {
-            return Ok(None);
-        };
-        match u.value {
-            None => Ok(Some(In::Unknown)),
-            Some(Value {
-                kind: Some(Kind::ListValue(l)),
-            }) => {
-                let mut out = Vec::with_capacity(l.values.len());
-                for item in &l.values {
-                    let iu = wire::unwrap(item);
-                    match iu.value {
-                        None => out.push(Str {
-                            value: None,
-                            secret: iu.secret || u.secret,
-                        }),
-                        Some(Value {
-                            kind: Some(Kind::StringValue(s)),
-                        }) => out.push(Str {
-                            value: Some(s),
-                            secret: iu.secret || u.secret,
-                        }),
-                        Some(other) => {
-                            return Err(self.wrong_type(field, &other, "a list of strings"));
-                        }
-                    }
-                }
-                Ok(Some(In::Known(out)))
-            }
-            Some(other) => Err(self.wrong_type(field, &other, "a list of strings")),
-        }
-    }
-
-    fn tags(&self, field: &str) -> Result<Option<In<BTreeMap<String, Str>>>, ProviderError> {
-        let Some((obj, secret)) = self.object(field)? else {
-            return Ok(None);
-        };
-        let In::Known(obj) = obj else {
-            return Ok(Some(In::Unknown));
-        };
-        let r = Reader::new(&obj, "tags.");
-        let mut out = BTreeMap::new();
-        if obj.fields.len() > 50 {
-            return Err(ProviderError::invalid(
-                "tags",
-                format!("{} tags", obj.fields.len()),
-                "AWS allows at most 50 tags per resource",
-            ));
-        }
-        for key in obj.fields.keys() {
-            if key.is_empty() || key.len() > 128 || key.starts_with("aws:") {
-                return Err(ProviderError::invalid(
-                    "tags",
-                    key.clone(),
-                    "tag keys are 1 to 128 characters and must not start with `aws:`",
-                ));
-            }
-            let Some(mut v) = r.string(key)? else {
-                continue;
-            };
-            if v.value.as_ref().is_some_and(|s| s.len() > 256) {
-                return Err(ProviderError::invalid(
-                    format!("tags.{key}"),
-                    v.value.unwrap_or_default(),
-                    "tag values are at most 256 characters",
-                ));
-            }
-            v.secret |= secret;
-            out.insert(key.clone(), v);
-        }
-        Ok(Some(In::Known(out)))
-    }
-}
-
-/// A short rendering of a wire value for error messages.
-fn display(v: &Value) -> String {
-    match &v.kind {
-        None | Some(Kind::NullValue(_)) => "null".into(),
-        Some(Kind::StringValue(s)) => s.clone(),
-        Some(Kind::BoolValue(b)) => b.to_string(),
-        Some(Kind::NumberValue(n)) => n.to_string(),
-        Some(Kind::ListValue(l)) => format!(
-            "[{}]",
-            l.values.iter().map(display).collect::<Vec<_>>().join(", ")
-        ),
-        Some(Kind::StructValue(s)) => {
-            let mut keys: Vec<&String> = s.fields.keys().collect();
-            keys.sort();
-            format!(
-                "{{{}}}",
-                keys.iter()
-                    .map(|k| format!("{k}: {}", display(&s.fields[*k])))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jwks_rotation_core::Duration;
 
     fn schema() -> serde_json::Value {
         serde_json::from_str(crate::schema::SCHEMA).expect("schema.json is JSON")
@@ -955,13 +521,5 @@ mod tests {
             alarm["periodSeconds"]["default"],
             DEFAULT_ALARM_PERIOD_SECONDS
         );
-    }
-
-    #[test]
-    fn bucket_names() {
-        assert!(validate_bucket_name("bucketName", "my-jwks.bucket-1").is_ok());
-        for bad in ["ab", "My-Bucket", "arn:aws:s3:::b", "-abc", "a..b"] {
-            assert!(validate_bucket_name("bucketName", bad).is_err(), "{bad}");
-        }
     }
 }
