@@ -98,6 +98,7 @@ async fn defaults_register_the_documented_graph() {
         .await
         .expect("construct succeeds");
     let regs = h.registrations();
+    assert_valid_children(&regs);
 
     // The component first, with the request's type, name and parent.
     let component = &regs[0];
@@ -430,6 +431,7 @@ async fn the_lambda_has_exactly_one_inline_policy_and_nothing_wider() {
         .await
         .expect("construct succeeds");
     let regs = h.registrations();
+    assert_valid_children(&regs);
     assert_eq!(of_type(&regs, "aws:iam/rolePolicy:RolePolicy").len(), 1);
     assert!(of_type(&regs, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").is_empty());
     let role = one(&regs, "aws:iam/role:Role");
@@ -487,6 +489,7 @@ async fn an_aws_provider_in_the_providers_map_reaches_every_aws_child() {
     req.providers = providers(aws);
     h.construct_request(req).await.expect("construct succeeds");
     let regs = h.registrations();
+    assert_valid_children(&regs);
     assert_eq!(regs[0].request.providers, providers(aws));
     for child in regs.iter().filter(|r| r.request.custom) {
         assert_eq!(child.request.provider, aws, "{}", child.request.name);
@@ -511,6 +514,7 @@ async fn request_options_reach_the_component_and_children() {
     }];
     h.construct_request(req).await.expect("construct succeeds");
     let regs = h.registrations();
+    assert_valid_children(&regs);
     let component = &regs[0].request;
     assert_eq!(component.protect, Some(true));
     assert_eq!(component.retain_on_delete, Some(true));
@@ -565,7 +569,9 @@ async fn preview_with_unknown_inputs_registers_the_same_children() {
         .construct("jwks", with(known))
         .await
         .expect("update succeeds");
-    assert_eq!(shape(&preview_regs), shape(&update.registrations()));
+    let update_regs = update.registrations();
+    assert_valid_children(&update_regs);
+    assert_eq!(shape(&preview_regs), shape(&update_regs));
 
     // Unknowns flow into children and outputs.
     let secret = one(&preview_regs, "aws:secretsmanager/secret:Secret");
@@ -670,6 +676,7 @@ async fn the_code_archive_is_absolute_existing_and_identical_across_launches() {
         .await
         .expect("construct succeeds");
     let regs = h.registrations();
+    assert_valid_children(&regs);
     let arm = code_of(&regs);
     let arm_path = arm["path"].as_str().expect("a path archive");
     let arm_zip = root.join("dist/lambda/arm64/bootstrap.zip");
@@ -747,6 +754,7 @@ async fn kms_key_encrypts_the_secret_and_is_granted_for_it_only() {
         .await
         .expect("construct succeeds");
     let regs = h.registrations();
+    assert_valid_children(&regs);
     assert_eq!(
         one(&regs, "aws:secretsmanager/secret:Secret").input("kmsKeyId"),
         json!(key)
@@ -823,6 +831,7 @@ async fn tags_reach_every_taggable_child() {
     .await
     .expect("construct succeeds");
     let regs = h.registrations();
+    assert_valid_children(&regs);
     let mut tagged = 0;
     for child in regs.iter().filter(|r| r.request.custom) {
         let taggable = fx["resources"][&child.request.r#type]["inputs"]
