@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the Pulumi CLI and its language hosts from the Go module proxy, at pinned versions, into
+# a cache outside the clone, and links it as .tools/pulumi (git-ignored). Tests put
+# .tools/pulumi/bin first on PATH.
+#
+#   pulumi                         github.com/pulumi/pulumi/pkg/v3/cmd/pulumi      v3.274.1  (tools/pulumi)
+#   pulumi-language-yaml           github.com/pulumi/pulumi-yaml/cmd/...           v1.25.0   (tools/pulumi)
+#   pulumi-language-nodejs/python/go   github.com/pulumi/pulumi/sdk/v3/...         v3.62.0   (tools/pulumi-hosts)
+#   pulumi-language-python-exec    the script of sdk/v3 v3.274.1 (python/cmd)
+#
+# The wrapper modules under tools/ only require pulumi's modules and repeat their non-local
+# replace directives (`go install module@version` refuses modules with replaces). The cache key
+# is the hash of the wrapper modules: a change there, or a new machine, rebuilds (several
+# minutes, niced); otherwise this takes well under a second.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+version=3.274.1
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/jwks-rotation/tools/pulumi-v$version"
+key="$(cat "$root"/tools/pulumi/go.mod "$root"/tools/pulumi/go.sum "$root"/tools/pulumi/tools.go \
+  "$root"/tools/pulumi-hosts/go.mod "$root"/tools/pulumi-hosts/go.sum "$root"/tools/pulumi-hosts/tools.go |
+  sha256sum | cut -c1-16)"
+bins=(pulumi pulumi-language-yaml pulumi-language-nodejs pulumi-language-python pulumi-language-go
+  pulumi-language-python-exec)
+
+ready() {
+  [ "$(cat "$cache/key" 2>/dev/null)" = "$key" ] || return 1
+  for b in "${bins[@]}"; do [ -x "$cache/bin/$b" ] || return 1; done
+}
+
+link() {
+  mkdir -p "$root/.tools"
+  ln -sfn "$cache" "$root/.tools/pulumi"
+}
+
+if ready; then
+  link
+  echo "==> pulumi tools v$version ready (cached in $cache)"
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "error: go is needed to build the Pulumi CLI" >&2; exit 1; }
+mkdir -p "$cache"
+tmp="$cache/bin.tmp.$$"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+export GOFLAGS="${GOFLAGS:-} -trimpath -buildvcs=false"
+
+step() { # name, dir, packages...
+  local name="$1" dir="$2"
+  shift 2
+  local t0=$SECONDS
+  echo "==> building $name (go $(go env GOVERSION), niced; takes minutes on a cold cache)"
+  (cd "$root/tools/$dir" && nice -n 10 go build -o "$tmp/" "$@")
+  echo "    $name built in $((SECONDS - t0))s"
+}
+
+step "pulumi CLI v$version + pulumi-language-yaml v1.25.0" pulumi \
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+step "pulumi-language-nodejs/python/go (sdk v3.62.0)" pulumi-hosts \
+  github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go \
+  github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+  github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
+sdkdir="$(cd "$root/tools/pulumi" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
+install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$tmp/"
+
+rm -rf "$cache/bin"
+mv "$tmp" "$cache/bin"
+echo "$key" >"$cache/key"
+trap - EXIT
+link
+echo "==> pulumi tools v$version built into $cache: $("$cache/bin/pulumi" version)"
