@@ -215,6 +215,8 @@ impl Monitor {
             retain_on_delete: o.retain_on_delete,
             deleted_with: o.deleted_with.clone(),
             custom_timeouts: o.custom_timeouts.clone(),
+            // The engine derives the children's aliases from the component's.
+            alias_specs: true,
             accept_secrets: true,
             accept_resources: true,
             supports_partial_values: true,

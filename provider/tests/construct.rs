@@ -506,6 +506,13 @@ async fn request_options_reach_the_component_and_children() {
     req.retain_on_delete = Some(true);
     req.deleted_with = deleted_with.into();
     req.dependencies = vec![dep.into()];
+    req.custom_timeouts = Some(
+        pulumi_gestalt_proto::pulumi::pulumirpc::construct_request::CustomTimeouts {
+            create: "30m".into(),
+            update: "20m".into(),
+            delete: "10m".into(),
+        },
+    );
     req.aliases = vec![Alias {
         alias: Some(alias::Alias::Spec(alias::Spec {
             name: "old-jwks".into(),
@@ -528,6 +535,23 @@ async fn request_options_reach_the_component_and_children() {
         assert_eq!(r.retain_on_delete, Some(true), "{}", r.name);
         assert_eq!(r.deleted_with, deleted_with, "{}", r.name);
         assert!(r.dependencies.contains(&dep.to_string()), "{}", r.name);
+        assert!(
+            r.alias_specs,
+            "{}: the engine derives child aliases",
+            r.name
+        );
+        let timeouts = r
+            .custom_timeouts
+            .as_ref()
+            .expect("custom timeouts reach children");
+        assert_eq!(
+            (
+                timeouts.create.as_str(),
+                timeouts.update.as_str(),
+                timeouts.delete.as_str()
+            ),
+            ("30m", "20m", "10m")
+        );
     }
 }
 
