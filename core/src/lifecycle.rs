@@ -256,9 +256,8 @@ pub fn reconcile(
         match state.retired_at {
             Some(retired) if now >= retired + keep => continue,
             Some(_) => keys.push(state),
-            None if state.activated_at.is_some() && secret.is_none() => keys.push(state),
-            None if referenced(kid) => keys.push(state),
-            None if secret.is_none() => keys.push(state),
+            // The cleanup does not read the secret: it never removes an unretired key.
+            None if secret.is_none() || referenced(kid) => keys.push(state),
             None => {} // never signed and no longer referenced: no token can carry it
         }
     }
