@@ -10,10 +10,10 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::{
     CallRequest, CallResponse, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse,
     ConstructRequest, ConstructResponse, CreateRequest, CreateResponse, DeleteRequest, DiffRequest,
     DiffResponse, GetMappingRequest, GetMappingResponse, GetMappingsRequest, GetMappingsResponse,
-    GetSchemaRequest, GetSchemaResponse, InvokeRequest, InvokeResponse, ParameterizeRequest,
-    ParameterizeResponse, PluginAttach, PluginInfo, ProviderHandshakeRequest,
+    GetSchemaRequest, GetSchemaResponse, InvokeRequest, InvokeResponse, LogRequest, LogSeverity,
+    ParameterizeRequest, ParameterizeResponse, PluginAttach, PluginInfo, ProviderHandshakeRequest,
     ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
-    construct_response, resource_provider_server::ResourceProvider,
+    construct_response, engine_client::EngineClient, resource_provider_server::ResourceProvider,
 };
 use tonic::{Request, Response, Status};
 
@@ -36,6 +36,33 @@ impl Provider {
         Provider {
             engine_address: Mutex::new(engine_address),
             zip_root,
+        }
+    }
+
+    fn engine(&self) -> Option<String> {
+        self.engine_address.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Shows a message in the engine's output for the component (best effort: a message that
+    /// cannot be delivered is not worth failing the deployment for).
+    async fn log(&self, severity: LogSeverity, urn: &str, message: String) {
+        let Some(address) = self.engine() else {
+            return;
+        };
+        let uri = if address.contains("://") {
+            address
+        } else {
+            format!("http://{address}")
+        };
+        if let Ok(mut client) = EngineClient::connect(uri).await {
+            let _ = client
+                .log(LogRequest {
+                    severity: severity as i32,
+                    message,
+                    urn: urn.to_string(),
+                    ..Default::default()
+                })
+                .await;
         }
     }
 
@@ -76,6 +103,17 @@ impl Provider {
                 .collect(),
         };
         monitor.register_outputs(&urn, outputs.clone()).await?;
+        if let Some(bucket) = &parsed.bucket {
+            let name = bucket.value.as_deref().unwrap_or("(unknown until update)");
+            self.log(
+                LogSeverity::Warning,
+                &urn,
+                format!(
+                    "bucket `{name}` is not managed by this component: merge the `bucketPolicyStatements` output into its bucket policy so the JWKS can be read"
+                ),
+            )
+            .await;
+        }
         let mut state = outputs;
         for key in &req.additional_secret_outputs {
             if let Some(v) = state.fields.remove(key) {

@@ -402,6 +402,19 @@ async fn existing_bucket_creates_no_bucket_and_scopes_grants_to_it() {
         function.input("environment")["variables"][env::BUCKET],
         json!("my-existing-bucket")
     );
+    let logs = h
+        .engine
+        .record
+        .lock()
+        .map(|r| r.logs.clone())
+        .unwrap_or_default();
+    assert!(
+        logs.iter().any(|l| l.severity == 2
+            && l.urn == regs[0].urn
+            && l.message
+                .contains("merge the `bucketPolicyStatements` output")),
+        "a warning tells to merge the statements: {logs:?}"
+    );
     let out = outputs_json(&h);
     assert_eq!(out["bucketName"], json!("my-existing-bucket"));
     assert!(
