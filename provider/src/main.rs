@@ -8,6 +8,7 @@ mod args;
 mod cli;
 mod error;
 mod graph;
+mod liveness;
 mod monitor;
 mod schema;
 mod server;
@@ -46,7 +47,19 @@ async fn serve(cli: cli::Cli) -> anyhow::Result<()> {
         out.flush().context("printing the port")?;
     }
     let zip_root = archive::cache_root(|k| std::env::var(k).ok());
+    let engine = cli.engine_address.clone();
     let provider = server::Provider::new(cli.engine_address, zip_root);
+    let shutdown = async move {
+        match engine {
+            Some(address) => tokio::select! {
+                _ = shutdown => {}
+                _ = liveness::engine_gone(&address, liveness::ENGINE_CHECK_INTERVAL) => {
+                    eprintln!("jwks-rotation: the engine at {address} is gone; exiting");
+                }
+            },
+            None => shutdown.await,
+        }
+    };
     tonic::transport::Server::builder()
         .add_service(
             ResourceProviderServer::new(provider)
