@@ -132,8 +132,11 @@ async fn main() {
         row(label, s, "reported (instant monitor)");
     }
     println!();
+    let name = std::path::Path::new(&binary)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| binary.clone());
     println!(
-        "{iterations} iterations per figure; provider `{}`; engine stand-in on loopback answering at once.",
-        binary
+        "{iterations} iterations per figure; provider `{name}`; engine stand-in on loopback answering at once."
     );
 }
