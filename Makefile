@@ -4,7 +4,7 @@ VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export MOTO_SERVER := $(VENV)/bin/moto_server
 
-.PHONY: tools test lint fmt lambda build bench-provider demo test-demo
+.PHONY: tools test lint fmt lambda build bench-provider demo test-demo pulumi-tools sdk test-pulumi
 
 tools:
 	@scripts/ensure-tools.sh
@@ -46,3 +46,19 @@ test: tools lambda
 	@echo "==> cargo test --workspace"
 	cargo test --workspace
 	@$(MAKE) --no-print-directory test-demo
+
+# The Pulumi CLI v3.274.1 and its language hosts, built from the Go module proxy (cached per
+# machine under ~/.cache/jwks-rotation/tools, linked as .tools/pulumi), and the npm/PyPI packages
+# of the Pulumi tests (.tools/venv, .tools/node).
+pulumi-tools:
+	@scripts/pulumi-tools.sh
+	@scripts/pulumi-test-deps.sh
+
+# Regenerates sdk/ from schema.json with `pulumi package gen-sdk`.
+sdk: pulumi-tools
+	scripts/gen-sdk.sh
+
+# SDK drift, SDK unit tests and the examples with the real Pulumi CLI (tests/pulumi/README.md).
+test-pulumi: tools build pulumi-tools
+	@echo "==> pytest tests/pulumi (real Pulumi CLI, moto, pulumi-aws stand-in)"
+	.tools/venv/bin/python -m pytest tests/pulumi -v -p no:cacheprovider --durations=0
