@@ -510,7 +510,14 @@ impl Harness {
     /// Starts the engine stand-in and launches `binary` against it.
     pub async fn start_binary(binary: &str, preview: bool, env: &[(&str, &str)]) -> Harness {
         let (engine, address) = start_engine(preview).await;
-        let (plugin, port_line, launch_time) = launch_binary(binary, &[&address], env).await;
+        // Keep the archive cache out of the user's home unless a test picks its own.
+        let default_cache = std::env::temp_dir().join("jwks-provider-tests-cache");
+        let default_cache = default_cache.display().to_string();
+        let mut env: Vec<(&str, &str)> = env.to_vec();
+        if !env.iter().any(|(k, _)| *k == "XDG_CACHE_HOME") {
+            env.push(("XDG_CACHE_HOME", &default_cache));
+        }
+        let (plugin, port_line, launch_time) = launch_binary(binary, &[&address], &env).await;
         let port: u16 = port_line.trim().parse().expect("the port line is a port");
         let client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
             .await
