@@ -66,6 +66,20 @@ pub struct Built {
     pub outputs: BTreeMap<String, (Value, Vec<String>)>,
 }
 
+/// An S3 object key as a URL path: every byte outside RFC 3986's unreserved set and `/` is
+/// percent-encoded.
+pub fn url_path(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Registers what `f` registers when `value` is present (an optional group of children).
 async fn for_some<T, U, F: Future<Output = Result<U, ProviderError>>>(
     value: Option<T>,
@@ -121,15 +135,17 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
                 In::Known(_) => d.out("domainName"),
                 In::Unknown => Str::unknown(),
             };
-            Str::combine(&[&host, path], |v| format!("https://{}/{}", v[0], v[1]))
+            Str::combine(&[&host, path], |v| {
+                format!("https://{}/{}", v[0], url_path(v[1]))
+            })
         }
         _ => Str::combine(&[&regional_domain, path], |v| {
-            format!("https://{}/{}", v[0], v[1])
+            format!("https://{}/{}", v[0], url_path(v[1]))
         }),
     };
     let openid_url = jwks_url.map(|u| {
         let base = u
-            .strip_suffix(path.value.as_deref().unwrap_or_default())
+            .strip_suffix(&url_path(path.value.as_deref().unwrap_or_default()))
             .unwrap_or(u);
         format!("{base}{OPENID_CONFIGURATION_KEY}")
     });
@@ -224,4 +240,16 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
         vec![&function],
     );
     Ok(Built { outputs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_path;
+
+    #[test]
+    fn object_keys_become_url_paths() {
+        assert_eq!(url_path(".well-known/jwks.json"), ".well-known/jwks.json");
+        assert_eq!(url_path("keys/a b+c.json"), "keys/a%20b%2Bc.json");
+        assert_eq!(url_path("clé"), "cl%C3%A9");
+    }
 }
