@@ -41,14 +41,10 @@ pub async fn handle(deps: &Deps, payload: Value) -> Result<Value, Error> {
     let started = Instant::now();
     let calls_before = deps.api_calls.get();
     let event = Event::parse(&payload);
-    let action = event.as_ref().map(Event::name).unwrap_or("unknown");
-    let result = match &event {
-        Ok(e) => dispatch(deps, e).await,
-        Err(_) => Err(Error::MalformedEvent(String::new())),
-    };
-    let result = match (event, result) {
-        (Err(e), _) => Err(e),
-        (Ok(_), r) => r,
+    let action: &'static str = event.as_ref().map(Event::name).unwrap_or("unknown");
+    let result = match event {
+        Ok(e) => dispatch(deps, &e).await,
+        Err(e) => Err(e),
     };
     let api_calls = deps.api_calls.get().saturating_sub(calls_before);
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;

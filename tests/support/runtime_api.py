@@ -1,180 +1,145 @@
 #!/usr/bin/env python3
-"""A Lambda Runtime API emulator for running the real `bootstrap` binary outside Lambda.
+"""A small Lambda Runtime API emulator for running the real `bootstrap` outside Lambda.
 
-It implements the part of the Runtime API (2018-06-01) a custom runtime uses: the long-polled
-`GET /runtime/invocation/next`, `POST /runtime/invocation/{id}/response`,
-`POST /runtime/invocation/{id}/error` and `POST /runtime/init/error`. Events are queued with
-`RuntimeApi.invoke(event)`, which returns once the function answered.
+Serves queued events on GET /2018-06-01/runtime/invocation/next (blocking until one is
+queued), records POST .../invocation/<id>/response and .../<id>/error and /runtime/init/error,
+and timestamps each hand-out and each answer (time.monotonic()).
 
-    with RuntimeApi() as api:
-        proc = subprocess.Popen(["bootstrap"], env={**api.lambda_env(), ...})
-        result = api.invoke({"action": "cleanup", "secretArn": arn})
-        assert result.ok, result.payload
-
-Used by the demo (scripts/demo.py) and the Lambda benchmark. Loopback only.
+Use as a module (RuntimeApi) or run it: `runtime_api.py PORT EVENTS.json` serves the events
+of a JSON array once each and prints the recorded results as JSON lines on stdout.
 """
-
-from __future__ import annotations
 
 import json
 import queue
+import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 PREFIX = "/2018-06-01/runtime"
 
 
-@dataclass
-class Result:
-    """The function's answer to one invocation."""
-
-    ok: bool
-    payload: Any
-    request_id: str
-    sent_at: float
-    answered_at: float
-
-    @property
-    def error_type(self) -> str | None:
-        if self.ok or not isinstance(self.payload, dict):
-            return None
-        return self.payload.get("errorType")
-
-    @property
-    def error_message(self) -> str | None:
-        if self.ok or not isinstance(self.payload, dict):
-            return None
-        return self.payload.get("errorMessage")
-
-
 class RuntimeApi:
-    """Serves queued events to one runtime process and collects its answers."""
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, function_name: str = "jwks-rotation") -> None:
-        self.function_name = function_name
-        self._events: queue.Queue[tuple[str, bytes]] = queue.Queue()
-        self._answers: dict[str, queue.Queue[tuple[bool, Any, float]]] = {}
-        self._lock = threading.Lock()
-        self.init_error: Any = None
-        self.first_poll_at: float | None = None
+    def __init__(self, port=0):
+        self.events = queue.Queue()
+        self.results = {}  # request id -> dict
+        self.order = []  # request ids in hand-out order
+        self.first_next_at = None
+        self.done = threading.Condition()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, *_args: Any) -> None:  # keep the demo output readable
+            def log_message(self, *args):
                 pass
 
-            def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
+            def _reply(self, code, body=b"", headers=None):
+                self.send_response(code)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-            def _body(self) -> bytes:
-                length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server naming)
-                if self.path != f"{PREFIX}/invocation/next":
-                    self._reply(404, b'{"errorMessage":"unknown path"}')
-                    return
-                if api.first_poll_at is None:
-                    api.first_poll_at = time.monotonic()
-                request_id, body = api._events.get()
-                deadline_ms = int((time.time() + 300) * 1000)
+            def do_GET(self):
+                if self.path != PREFIX + "/invocation/next":
+                    return self._reply(404)
+                if api.first_next_at is None:
+                    api.first_next_at = time.monotonic()
+                event = api.events.get()
+                if event is None:  # shut down: keep the client waiting no longer
+                    return self._reply(500)
+                rid = str(uuid.uuid4())
+                body = json.dumps(event).encode()
+                with api.done:
+                    api.order.append(rid)
+                    api.results[rid] = {"event": event, "sent_at": time.monotonic()}
+                deadline = int((time.time() + 300) * 1000)
                 self._reply(
                     200,
                     body,
                     {
                         "Content-Type": "application/json",
-                        "Lambda-Runtime-Aws-Request-Id": request_id,
-                        "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                        "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:us-east-1:123456789012:function:{api.function_name}",
-                        "Lambda-Runtime-Trace-Id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0",
+                        "Lambda-Runtime-Aws-Request-Id": rid,
+                        "Lambda-Runtime-Deadline-Ms": str(deadline),
+                        "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:jwks-rotation",
+                        "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000",
                     },
                 )
 
-            def do_POST(self) -> None:  # noqa: N802
-                body = self._body()
-                if self.path == f"{PREFIX}/init/error":
-                    api.init_error = _decode(body)
-                    self._reply(202, b"{}")
-                    return
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
                 parts = self.path[len(PREFIX):].strip("/").split("/")
+                if parts[:2] == ["init", "error"]:
+                    with api.done:
+                        api.results["init"] = {"error": body.decode(errors="replace"), "at": time.monotonic()}
+                        api.done.notify_all()
+                    return self._reply(202)
                 if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
-                    with api._lock:
-                        answer = api._answers.get(parts[1])
-                    if answer is None:
-                        self._reply(400, b'{"errorMessage":"unknown request id"}')
-                        return
-                    answer.put((parts[2] == "response", _decode(body), time.monotonic()))
-                    self._reply(202, b"{}")
-                    return
-                self._reply(404, b'{"errorMessage":"unknown path"}')
+                    rid, kind = parts[1], parts[2]
+                    with api.done:
+                        r = api.results.setdefault(rid, {})
+                        r["kind"] = kind
+                        r["body"] = body.decode(errors="replace")
+                        r["answered_at"] = time.monotonic()
+                        api.done.notify_all()
+                    return self._reply(202)
+                return self._reply(404)
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                # A client that goes away (bootstrap terminated mid-/next) is not an error.
+                if isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
+                    return
+                super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
 
     @property
-    def address(self) -> str:
-        """`host:port`, the value of AWS_LAMBDA_RUNTIME_API."""
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+    def address(self):
+        return f"127.0.0.1:{self.port}"
 
-    def lambda_env(self, memory_mb: int = 128) -> dict[str, str]:
-        """The variables the Lambda service sets for a custom runtime."""
-        return {
-            "AWS_LAMBDA_RUNTIME_API": self.address,
-            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": "local",
-            "_HANDLER": "bootstrap",
-        }
+    def invoke(self, event, timeout=120):
+        """Queues one event and waits for its answer; returns the result record."""
+        before = len(self.order)
+        self.events.put(event)
+        deadline = time.monotonic() + timeout
+        with self.done:
+            while True:
+                if "init" in self.results:
+                    raise RuntimeError("init error: " + self.results["init"]["error"])
+                if len(self.order) > before:
+                    rid = self.order[before]
+                    if "answered_at" in self.results[rid]:
+                        return self.results[rid]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no answer to {event}")
+                self.done.wait(left)
 
-    def start(self) -> "RuntimeApi":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> "RuntimeApi":
-        return self.start()
-
-    def __exit__(self, *_exc: Any) -> None:
-        self.stop()
-
-    def invoke(self, event: Any, timeout: float = 120.0) -> Result:
-        """Queues `event`, waits for the function's answer and returns it."""
-        request_id = str(uuid.uuid4())
-        answer: queue.Queue[tuple[bool, Any, float]] = queue.Queue()
-        with self._lock:
-            self._answers[request_id] = answer
-        sent_at = time.monotonic()
-        self._events.put((request_id, json.dumps(event).encode()))
-        try:
-            ok, payload, answered_at = answer.get(timeout=timeout)
-        except queue.Empty as exc:
-            raise TimeoutError(f"no answer to {event!r} within {timeout}s (init error: {self.init_error!r})") from exc
-        finally:
-            with self._lock:
-                self._answers.pop(request_id, None)
-        return Result(ok, payload, request_id, sent_at, answered_at)
+    def close(self):
+        self.events.put(None)
+        self.server.shutdown()
 
 
-def _decode(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return body.decode(errors="replace")
+def main():
+    port = int(sys.argv[1])
+    with open(sys.argv[2]) as f:
+        events = json.load(f)
+    api = RuntimeApi(port)
+    print(f"runtime api on {api.address}", file=sys.stderr, flush=True)
+    for event in events:
+        print(json.dumps(api.invoke(event)), flush=True)
+    api.close()
+
+
+if __name__ == "__main__":
+    main()
