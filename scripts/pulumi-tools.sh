@@ -4,7 +4,7 @@
 # .tools/pulumi/bin first on PATH.
 #
 #   pulumi                         github.com/pulumi/pulumi/pkg/v3/cmd/pulumi      v3.274.1  (tools/pulumi)
-#   pulumi-language-yaml           github.com/pulumi/pulumi-yaml/cmd/...           v1.25.0   (tools/pulumi)
+#   pulumi-language-yaml           github.com/pulumi/pulumi-yaml/cmd/...           v1.25.0   (tools/pulumi-yaml)
 #   pulumi-language-nodejs/python/go   github.com/pulumi/pulumi/sdk/v3/...         v3.62.0   (tools/pulumi-hosts)
 #   pulumi-language-python-exec    the script of sdk/v3 v3.274.1 (python/cmd)
 #
@@ -16,9 +16,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 version=3.274.1
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/jwks-rotation/tools/pulumi-v$version"
-key="$(cat "$root"/tools/pulumi/go.mod "$root"/tools/pulumi/go.sum "$root"/tools/pulumi/tools.go \
-  "$root"/tools/pulumi-hosts/go.mod "$root"/tools/pulumi-hosts/go.sum "$root"/tools/pulumi-hosts/tools.go |
-  sha256sum | cut -c1-16)"
+key="$(cd "$root/tools" && cat pulumi/go.{mod,sum} pulumi/tools.go pulumi-yaml/go.{mod,sum} \
+  pulumi-yaml/tools.go pulumi-hosts/go.{mod,sum} pulumi-hosts/tools.go | sha256sum | cut -c1-16)"
 bins=(pulumi pulumi-language-yaml pulumi-language-nodejs pulumi-language-python pulumi-language-go
   pulumi-language-python-exec)
 
@@ -46,19 +45,20 @@ mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 export GOFLAGS="${GOFLAGS:-} -trimpath -buildvcs=false"
 
-step() { # name, dir, packages...
-  local name="$1" dir="$2"
-  shift 2
+step() { # name, dir, version variable=value, packages...
+  local name="$1" dir="$2" ver="$3"
+  shift 3
   local t0=$SECONDS
   echo "==> building $name (go $(go env GOVERSION), niced; takes minutes on a cold cache)"
-  (cd "$root/tools/$dir" && nice -n 10 go build -o "$tmp/" "$@")
+  (cd "$root/tools/$dir" && nice -n 10 go build -ldflags "-X $ver" -o "$tmp/" "$@")
   echo "    $name built in $((SECONDS - t0))s"
 }
 
-step "pulumi CLI v$version + pulumi-language-yaml v1.25.0" pulumi \
-  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+sdkver=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+step "pulumi CLI v$version" pulumi "$sdkver=v$version" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+step "pulumi-language-yaml v1.25.0" pulumi-yaml "github.com/pulumi/pulumi-yaml/pkg/version.Version=v1.25.0" \
   github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
-step "pulumi-language-nodejs/python/go (sdk v3.62.0)" pulumi-hosts \
+step "pulumi-language-nodejs/python/go (sdk v3.62.0)" pulumi-hosts "$sdkver=v3.62.0" \
   github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go \
   github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
   github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
