@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Regenerates the SDKs from schema.json with the pinned Pulumi CLI (`pulumi package gen-sdk`):
-#   scripts/gen-sdk.sh            rewrites sdk/nodejs, sdk/python, sdk/go, sdk/dotnet
+#   scripts/gen-sdk.sh            rewrites sdk/nodejs, sdk/python, sdk/go
 #   scripts/gen-sdk.sh OUT        writes them into OUT instead (the drift test compares)
 # The schema refers to pulumi-aws resources, so the generator loads the aws schema from the aws
 # plugin: here the test stand-in (tests/pulumi/aws_standin), which serves the part of the
-# pulumi-aws v7 schema that the referenced types need. Needs scripts/pulumi-tools.sh and
+# pulumi-aws v7 schema that the referenced types need. gen-sdk asks the language host to
+# generate (GeneratePackage); the hosts built here predate that RPC, so for this command
+# pulumi-codegen-host (tools/pulumi/codegen-host: pulumi's own generators at the CLI's version)
+# stands in as pulumi-language-<lang>. .NET and Java generators are not part of pulumi's Go
+# modules (they live in pulumi-dotnet and pulumi-java), so there is no sdk/dotnet. Needs scripts/pulumi-tools.sh and
 # scripts/pulumi-test-deps.sh to have run (make pulumi-tools does both).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/sdk}"
-langs=(nodejs python go dotnet)
+langs=(nodejs python go)
 home="$(mktemp -d)"
 trap 'rm -rf "$home"' EXIT
-export PATH="$root/.tools/pulumi/bin:$root/tests/pulumi/aws_standin/bin:$PATH"
+mkdir -p "$home/codegen"
+for lang in "${langs[@]}"; do
+  ln -s "$root/.tools/pulumi/bin/pulumi-codegen-host" "$home/codegen/pulumi-language-$lang"
+done
+export PATH="$home/codegen:$root/.tools/pulumi/bin:$root/tests/pulumi/aws_standin/bin:$PATH"
 export PULUMI_HOME="$home" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export JWKS_TEST_PYTHON="$root/.tools/venv/bin/python"
 mkdir -p "$out"

@@ -7,6 +7,8 @@
 #   pulumi-language-yaml           github.com/pulumi/pulumi-yaml/cmd/...           v1.25.0   (tools/pulumi-yaml)
 #   pulumi-language-nodejs/python/go   github.com/pulumi/pulumi/sdk/v3/...         v3.62.0   (tools/pulumi-hosts)
 #   pulumi-language-python-exec    the script of sdk/v3 v3.274.1 (python/cmd)
+#   pulumi-codegen-host            ours (tools/pulumi/codegen-host): GeneratePackage with pkg/v3
+#                                  v3.274.1's generators, for `pulumi package gen-sdk` only
 #
 # The wrapper modules under tools/ only require pulumi's modules and repeat their non-local
 # replace directives (`go install module@version` refuses modules with replaces). The cache key
@@ -16,9 +18,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 version=3.274.1
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/jwks-rotation/tools/pulumi-v$version"
-key="$(cd "$root/tools" && cat pulumi/go.{mod,sum} pulumi/tools.go pulumi-yaml/go.{mod,sum} \
+key="$(cd "$root/tools" && cat pulumi/go.{mod,sum} pulumi/tools.go pulumi/codegen-host/*.go pulumi-yaml/go.{mod,sum} \
   pulumi-yaml/tools.go pulumi-hosts/go.{mod,sum} pulumi-hosts/tools.go | sha256sum | cut -c1-16)"
-bins=(pulumi pulumi-language-yaml pulumi-language-nodejs pulumi-language-python pulumi-language-go
+bins=(pulumi pulumi-codegen-host pulumi-language-yaml pulumi-language-nodejs pulumi-language-python pulumi-language-go
   pulumi-language-python-exec)
 
 ready() {
@@ -56,6 +58,8 @@ step() { # name, dir, version variable=value, packages...
 
 sdkver=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 step "pulumi CLI v$version" pulumi "$sdkver=v$version" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+step "pulumi-codegen-host (pkg/v3 v$version generators)" pulumi "$sdkver=v$version" ./codegen-host
+mv "$tmp/codegen-host" "$tmp/pulumi-codegen-host"
 step "pulumi-language-yaml v1.25.0" pulumi-yaml "github.com/pulumi/pulumi-yaml/pkg/version.Version=v1.25.0" \
   github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 step "pulumi-language-nodejs/python/go (sdk v3.62.0)" pulumi-hosts "$sdkver=v3.62.0" \
