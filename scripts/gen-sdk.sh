@@ -2,6 +2,8 @@
 # Regenerates the SDKs from schema.json with the pinned Pulumi CLI (`pulumi package gen-sdk`):
 #   scripts/gen-sdk.sh            rewrites sdk/nodejs, sdk/python, sdk/go
 #   scripts/gen-sdk.sh OUT        writes them into OUT instead (the drift test compares)
+#   scripts/gen-sdk.sh OUT SCHEMA LANG...   another schema and languages (tests: the Go SDK of
+#                                 the partial aws schema of the pulumi-aws stand-in)
 # The schema refers to pulumi-aws resources, so the generator loads the aws schema from the aws
 # plugin: here the test stand-in (tests/pulumi/aws_standin), which serves the part of the
 # pulumi-aws v7 schema that the referenced types need. gen-sdk asks the language host to
@@ -13,7 +15,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/sdk}"
+schema="${2:-$root/schema.json}"
 langs=(nodejs python go)
+[ $# -gt 2 ] && langs=("${@:3}")
 home="$(mktemp -d)"
 trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/codegen"
@@ -26,6 +30,6 @@ export JWKS_TEST_PYTHON="$root/.tools/venv/bin/python"
 mkdir -p "$out"
 for lang in "${langs[@]}"; do
   rm -rf "${out:?}/$lang"
-  pulumi package gen-sdk "$root/schema.json" --language "$lang" --out "$out" >/dev/null
+  pulumi package gen-sdk "$schema" --language "$lang" --out "$out" >/dev/null
 done
-echo "==> SDKs generated from schema.json into $out (${langs[*]})"
+echo "==> SDKs generated from $(basename "$schema") into $out (${langs[*]})"

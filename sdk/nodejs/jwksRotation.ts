@@ -103,7 +103,7 @@ export class JwksRotation extends pulumi.ComponentResource {
             resourceInputs["cleanupCheckInterval"] = (args?.cleanupCheckInterval) ?? "24h";
             resourceInputs["cloudFront"] = args ? pulumi.output(args.cloudFront).apply(v => v === undefined ? undefined : inputs.cloudFrontArgsProvideDefaults(v)) : undefined;
             resourceInputs["issuer"] = args?.issuer;
-            resourceInputs["keySpec"] = args ? pulumi.output(args.keySpec).apply(inputs.keySpecArgsProvideDefaults) : undefined;
+            resourceInputs["keySpec"] = args?.keySpec;
             resourceInputs["kidStrategy"] = (args?.kidStrategy) ?? "random";
             resourceInputs["kmsKeyId"] = args?.kmsKeyId;
             resourceInputs["lambdaArchitecture"] = (args?.lambdaArchitecture) ?? "x86_64";

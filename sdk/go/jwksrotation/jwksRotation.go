@@ -76,7 +76,6 @@ func NewJwksRotation(ctx *pulumi.Context,
 	if args.CloudFront != nil {
 		args.CloudFront = args.CloudFront.ToCloudFrontPtrOutput().ApplyT(func(v *CloudFront) *CloudFront { return v.Defaults() }).(CloudFrontPtrOutput)
 	}
-	args.KeySpec = args.KeySpec.ToKeySpecOutput().ApplyT(func(v KeySpec) KeySpec { return *v.Defaults() }).(KeySpecOutput)
 	if args.KidStrategy == nil {
 		args.KidStrategy = pulumi.StringPtr("random")
 	}

@@ -430,21 +430,8 @@ type KeySpec struct {
 	Algorithm string `pulumi:"algorithm"`
 	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
 	Crv *string `pulumi:"crv"`
-	// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS*.
+	// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength *int `pulumi:"modulusLength"`
-}
-
-// Defaults sets the appropriate defaults for KeySpec
-func (val *KeySpec) Defaults() *KeySpec {
-	if val == nil {
-		return nil
-	}
-	tmp := *val
-	if tmp.ModulusLength == nil {
-		modulusLength_ := 2048
-		tmp.ModulusLength = &modulusLength_
-	}
-	return &tmp
 }
 
 // KeySpecInput is an input type that accepts KeySpecArgs and KeySpecOutput values.
@@ -464,21 +451,10 @@ type KeySpecArgs struct {
 	Algorithm pulumi.StringInput `pulumi:"algorithm"`
 	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
 	Crv pulumi.StringPtrInput `pulumi:"crv"`
-	// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS*.
+	// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength pulumi.IntPtrInput `pulumi:"modulusLength"`
 }
 
-// Defaults sets the appropriate defaults for KeySpecArgs
-func (val *KeySpecArgs) Defaults() *KeySpecArgs {
-	if val == nil {
-		return nil
-	}
-	tmp := *val
-	if tmp.ModulusLength == nil {
-		tmp.ModulusLength = pulumi.IntPtr(2048)
-	}
-	return &tmp
-}
 func (KeySpecArgs) ElementType() reflect.Type {
 	return reflect.TypeOf((*KeySpec)(nil)).Elem()
 }
@@ -516,7 +492,7 @@ func (o KeySpecOutput) Crv() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v KeySpec) *string { return v.Crv }).(pulumi.StringPtrOutput)
 }
 
-// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS*.
+// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 func (o KeySpecOutput) ModulusLength() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v KeySpec) *int { return v.ModulusLength }).(pulumi.IntPtrOutput)
 }

@@ -75,16 +75,7 @@ export interface KeySpecArgs {
      */
     crv?: pulumi.Input<string | undefined>;
     /**
-     * RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*&#47;PS*.
+     * RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*&#47;PS* (refused for ES*&#47;EdDSA); when absent, 2048.
      */
     modulusLength?: pulumi.Input<number | undefined>;
-}
-/**
- * keySpecArgsProvideDefaults sets the appropriate defaults for KeySpecArgs
- */
-export function keySpecArgsProvideDefaults(val: KeySpecArgs): KeySpecArgs {
-    return {
-        ...val,
-        modulusLength: (val.modulusLength) ?? 2048,
-    };
 }
