@@ -121,7 +121,10 @@ mod tests {
         let t = "6f1d7a4e-2c3b-4e8f-9a0b-1c2d3e4f5a6b";
         assert_eq!(derived_token(t, "next"), derived_token(t, "next"));
         assert_ne!(derived_token(t, "next"), derived_token(t, "current"));
-        assert_ne!(derived_token(t, "next"), derived_token("other-token", "next"));
+        assert_ne!(
+            derived_token(t, "next"),
+            derived_token("other-token", "next")
+        );
         assert!(Uuid::parse_str(&derived_token("not a uuid", "next")).is_ok());
     }
 }
