@@ -1,0 +1,20 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as jwks from "@jwks-rotation/pulumi";
+
+const config = new pulumi.Config();
+
+const signing = new jwks.JwksRotation("signing", {
+    secretName: config.get("secretName") ?? "jwks-rotation-example-typescript",
+    keySpec: { algorithm: "ES256" },
+    maxTokenValidityDuration: "1h",
+    tags: { team: config.get("team") ?? "identity" },
+});
+
+export const jwksUrl = signing.jwksUrl;
+export const bucketName = signing.bucketName;
+export const secretArn = signing.secretArn;
+export const secretName = signing.secretName;
+export const rotationFunctionName = signing.rotationFunctionName;
+export const issuerPolicy = signing.issuerPolicy;
+// The created aws resources come back as typed @pulumi/aws objects.
+export const secretResourceArn = signing.secret.arn;
