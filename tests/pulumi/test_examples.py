@@ -32,7 +32,6 @@ def prepare(lang, work, env):
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(work, dest)
         work = dest
-        (work / "package.json").unlink()
     elif lang == "python":
         sdkbuild.python_sdk_installed()
         project = work / "Pulumi.yaml"
@@ -54,7 +53,7 @@ def test_example_lifecycle(lang, tmp_path, pulumi_factory, pulumi_env, aws):
     p = pulumi_factory(work)
     p.env = env
     p.run("stack", "init", "test")
-    p.run("config", "set", "secretName", secret_name)
+    p.run("config", "set", "--plaintext", "secretName", secret_name)
 
     # preview: the component and its children are planned, nothing reaches moto
     pre = p.run("preview", "--diff")
@@ -101,7 +100,7 @@ def test_example_lifecycle(lang, tmp_path, pulumi_factory, pulumi_env, aws):
     assert "to create" not in pre2.stdout and "to update" not in pre2.stdout
 
     # an input change updates in place what depends on it, in moto too
-    p.run("config", "set", "team", "platform")
+    p.run("config", "set", "--plaintext", "team", "platform")
     up3 = p.run("up", "--yes", "--skip-preview")
     assert re.search(r"\d+ updated", up3.stdout), up3.stdout
     assert "replaced" not in up3.stdout.split("Resources:")[-1], up3.stdout
