@@ -95,6 +95,8 @@ class Lambda:
             "JWKS_ROTATION_MIN_ACTIVATION_GRACE_PERIOD": "2s",
             "JWKS_ROTATION_CACHE_CONTROL": "public, max-age=1",
         }
+        if os.environ.get("RUST_LOG"):
+            env["RUST_LOG"] = os.environ["RUST_LOG"]
         self.bootstrap, self.env, self.log = bootstrap, env, log
 
     def launch(self, first_event):
@@ -231,7 +233,7 @@ def main():
             rows.append((f"zip size, {arch}", f"{os.path.getsize(path) / 1024 / 1024:.2f} MB", "< 8 MB"))
     if args.keygen:
         for name, v in json.loads(args.keygen).items():
-            rows.append((f"key generation, {name}", f"{v['ms']:.1f} ms (mean of {v['n']})", "-"))
+            rows.append((f"key generation, {name}", f"{v['ms']:.2f} ms (mean of {v['n']})", "-"))
 
     print(f"Measured {args.rotations} promoting rotations (ES256) against moto {endpoint.split(':')[0]} "
           f"loopback; bootstrap log: {log.name}\n")

@@ -31,6 +31,9 @@ class RuntimeApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without TCP_NODELAY, Nagle plus the
+            # client's delayed ACK add ~40 ms to every hand-out.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
