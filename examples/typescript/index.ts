@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import * as jwks from "@jwks-rotation/pulumi";
 
 const config = new pulumi.Config();
@@ -16,5 +17,7 @@ export const secretArn = signing.secretArn;
 export const secretName = signing.secretName;
 export const rotationFunctionName = signing.rotationFunctionName;
 export const issuerPolicy = signing.issuerPolicy;
-// The created aws resources come back as typed @pulumi/aws objects.
+// The created aws resources come back as @pulumi/aws objects. The SDK refers to @pulumi/aws for
+// types only, so the program loads it (this import), which lets Pulumi rebuild the references.
+export const secretIsAwsSecret = signing.secret.apply((s) => aws.secretsmanager.Secret.isInstance(s));
 export const secretResourceArn = signing.secret.arn;

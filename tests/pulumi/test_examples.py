@@ -93,6 +93,8 @@ def test_example_lifecycle(lang, tmp_path, pulumi_factory, pulumi_env, aws):
     if lang in ("typescript", "python"):
         # the created aws.secretsmanager.Secret came back as a typed resource object
         assert out["secretResourceArn"] == desc["ARN"]
+    if lang == "typescript":
+        assert out["secretIsAwsSecret"] is True
 
     # a second up changes nothing: same graph, byte-identical Lambda zip (same archive hash)
     p.run("up", "--yes", "--skip-preview", "--expect-no-changes")
