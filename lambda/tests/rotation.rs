@@ -55,6 +55,9 @@ async fn four_steps_in_order_each_run_twice_then_a_promotion() {
     let at = support::t0().timestamp() + 30 * 86400;
     assert_eq!(registry["k"][&k1][2], at);
     assert_eq!(registry["k"][&n1][1], at);
+    // Invariant 2: n1 was published at least minActivationGracePeriod (7d) before it signed.
+    let published_at = registry["k"][&n1][0].as_i64().unwrap();
+    assert!(at - published_at >= 7 * 86400);
 }
 
 #[tokio::test]

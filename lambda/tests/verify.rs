@@ -163,3 +163,18 @@ async fn anonymous_http_client_fetches_the_jwks_and_verifies_a_token() {
     let denied = ureq::get(format!("{}/public-jwks/private.txt", env.moto.endpoint)).call();
     assert!(denied.is_err());
 }
+
+#[tokio::test]
+async fn thumbprint_kids_are_the_rfc7638_thumbprint_of_the_published_key() {
+    let mut cfg = config("thumb", "thumb");
+    cfg.kid_strategy = jwks_rotation_core::KidStrategy::Thumbprint;
+    let env = Env::new(cfg).await;
+    env.full_rotation().await;
+    let (body, _) = env.jwks_raw().await.unwrap();
+    let jwks = jwks_rotation_core::Jwks::parse(body.as_bytes()).unwrap();
+    assert_eq!(jwks.keys.len(), 2);
+    for key in &jwks.keys {
+        assert_eq!(key.kid(), key.thumbprint());
+        assert_eq!(key.kid().len(), 43);
+    }
+}
