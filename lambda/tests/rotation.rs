@@ -355,3 +355,40 @@ async fn stored_values_parse_as_ours() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_cleanup_that_read_before_finish_and_writes_after_it_keeps_the_new_signing_key() {
+    // The construct's defect 7: cleanup reads, finishSecret publishes, cleanup writes blindly.
+    let mut cfg = config("defect7", "defect7");
+    cfg.max_token_validity = jwks_rotation_core::Duration::from_days(8); // kept 8d + 6h
+    let env = Env::new(cfg).await;
+    env.full_rotation().await;
+    let k1 = env.kid_at("AWSCURRENT").await.unwrap();
+    env.advance(days(30));
+    env.full_rotation().await; // k1 retired
+    env.advance(days(8));
+    let token = env.rotate_secret().await;
+    for step in ["createSecret", "setSecret", "testSecret"] {
+        env.step(step, &token).await.unwrap();
+    }
+    assert!(env.published_kids().await.contains(&k1));
+    // The cleanup runs once k1's tokens are dead and reads the JWKS...
+    env.advance(TimeDelta::hours(7));
+    let now = env.deps.now();
+    let r = publish::retention(&env.deps);
+    let stale = Snapshot::read(&env.deps, now).await.unwrap();
+    // ...finishSecret publishes the new signing key and NEXT...
+    env.step("finishSecret", &token).await.unwrap();
+    // ...and the cleanup writes what it computed from its stale read.
+    let out = publish::publish(&env.deps, Some(stale), |p| {
+        jwks_rotation_core::lifecycle::reconcile(p, None, now, r)
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.conflicts, 1, "the stale write must be refused");
+    assert_signing_key_published(&env).await;
+    let kids = env.published_kids().await;
+    assert!(kids.contains(&env.kid_at("NEXT").await.unwrap()));
+    assert!(!kids.contains(&k1), "k1's removal still applies");
+    assert_eq!(kids.len(), 3);
+}
