@@ -46,6 +46,7 @@ test: tools lambda
 	@echo "==> cargo test --workspace"
 	cargo test --workspace
 	@$(MAKE) --no-print-directory test-demo
+	@$(MAKE) --no-print-directory test-pulumi
 
 # The Pulumi CLI v3.274.1 and its language hosts, built from the Go module proxy (cached per
 # machine under ~/.cache/jwks-rotation/tools, linked as .tools/pulumi), and the npm/PyPI packages
