@@ -124,6 +124,7 @@ class Pulumi:
         cmd = [str(TOOLS_BIN / "pulumi"), *args, "--non-interactive"]
         t0 = time.monotonic()
         p = subprocess.run(cmd, cwd=self.cwd, env=self.env, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL,
                            timeout=timeout)
         took = time.monotonic() - t0
         print(f"$ pulumi {' '.join(args)}  ({took:.1f}s, exit {p.returncode})")
@@ -168,7 +169,8 @@ def copy_example(name, dest):
 
 def run_checked(cmd, cwd, env=None, timeout=900):
     t0 = time.monotonic()
-    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
     print(f"$ {' '.join(map(str, cmd))}  ({time.monotonic() - t0:.1f}s, exit {p.returncode})")
     if p.returncode != 0:
         raise AssertionError(f"{cmd} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
