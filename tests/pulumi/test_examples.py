@@ -119,3 +119,24 @@ def test_example_lifecycle(lang, tmp_path, pulumi_factory, pulumi_env, aws):
     assert bucket not in buckets
     assert "DeletedDate" in aws.sm.describe_secret(SecretId=secret_name)
     p.run("stack", "rm", "--yes", "test")
+
+
+def test_bad_input_is_refused_at_preview(tmp_path, pulumi_factory, aws):
+    """A refused input fails `pulumi preview` with the provider's message, and nothing is created."""
+    work = copy_example("yaml", tmp_path / "example-bad-input")
+    project = work / "Pulumi.yaml"
+    project.write_text(project.read_text().replace(
+        "      maxTokenValidityDuration: 1h\n",
+        "      maxTokenValidityDuration: 1h\n      rotationInterval: 7d\n",
+    ))
+    p = pulumi_factory(work)
+    p.run("stack", "init", "bad")
+    p.run("config", "set", "--plaintext", "secretName", "jwks-example-bad-input")
+    pre = p.run("preview", check=False)
+    print(pre.stdout[-600:])
+    assert pre.returncode != 0
+    text = pre.stdout + pre.stderr
+    assert "rotationInterval" in text and "7d" in text and "minActivationGracePeriod" in text, text
+    with pytest.raises(aws.sm.exceptions.ResourceNotFoundException):
+        aws.sm.describe_secret(SecretId="jwks-example-bad-input")
+    p.run("stack", "rm", "--yes", "bad")
