@@ -58,6 +58,16 @@ if [ "$write" = 1 ]; then
     echo "from SPEC.md \"Performance targets\"; the construct's figures were measured the same way."
     echo
     echo "$table"
+    echo
+    echo "Notes:"
+    echo "- The first rotation's createSecret is the slowest first event: it generates the first key and"
+    echo "  makes 5 calls, one of which is the S3 GET of the not-yet-existing JWKS, which moto answers"
+    echo "  (404) in about 30 ms (seen with \`RUST_LOG=debug\`). A cleanup as first event measures the"
+    echo "  process itself: launch, configuration, two SDK clients, one S3 call."
+    echo "- Warm times include moto's own latency (3 to 5 ms per call; moto closes every connection)."
+    echo "- API calls are exact counts, the same on every run; times vary with machine load."
+    echo "- Rotations here promote NEXT every time (minActivationGracePeriod 2s, real clock), the most"
+    echo "  expensive kind: finishSecret puts a fresh NEXT. A deferred (early) rotation makes fewer calls."
   } > docs/BENCHMARKS.md
   echo "==> wrote docs/BENCHMARKS.md" >&2
 fi

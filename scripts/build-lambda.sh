@@ -37,8 +37,14 @@ with zipfile.ZipFile(dest, "w") as z:
 PY
 }
 
+# A private output directory per run: cargo-lambda's default (target/lambda/bootstrap/) is shared
+# by every build in this checkout, and a concurrent build would overwrite the zip being read.
+mkdir -p "$root/target"
+out="$(mktemp -d "$root/target/lambda-build.XXXXXX")"
+trap 'rm -rf "$out"' EXIT
+
 for a in "${arches[@]}"; do
-  flags=(--release --output-format zip -p jwks-rotation-lambda --bin bootstrap)
+  flags=(--release --output-format zip -p jwks-rotation-lambda --bin bootstrap --lambda-dir "$out/$a")
   if [ "$a" = arm64 ]; then
     flags+=(--arm64)
     if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
@@ -49,7 +55,7 @@ for a in "${arches[@]}"; do
   echo "==> cargo lambda build ${flags[*]} (release builds take minutes)"
   start=$(date +%s)
   cargo lambda build "${flags[@]}"
-  built="$root/target/lambda/bootstrap/bootstrap.zip"
+  built="$out/$a/bootstrap/bootstrap.zip"
   [ -f "$built" ] || { echo "error: $built was not produced" >&2; exit 1; }
   mkdir -p "dist/lambda/$a"
   rezip "$built" "dist/lambda/$a/bootstrap.zip"
