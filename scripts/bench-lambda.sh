@@ -41,7 +41,8 @@ else
   echo "warning: keygen_bench binary not found; skipping key generation timings" >&2
 fi
 
-echo "==> running bootstrap against moto (about 20 s)" >&2
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "==> running bootstrap against moto (about 20 s; load average $load_before)" >&2
 zips=()
 for a in x86_64 arm64; do zips+=(--zip "$a=dist/lambda/$a/bootstrap.zip"); done
 table="$("$root/.venv/bin/python" tests/support/bench_lambda.py --bootstrap "$work/bootstrap" \
@@ -56,6 +57,7 @@ if [ "$write" = 1 ]; then
     echo "(\`tests/support/runtime_api.py\`) against moto (\`tests/support/moto_faithful.py\`) on loopback."
     echo "API calls are counted by the Lambda's own SDK interceptor (every HTTP attempt). Targets are"
     echo "from SPEC.md \"Performance targets\"; the construct's figures were measured the same way."
+    echo "Load average when the run began: $load_before (times grow with load; counts do not)."
     echo
     echo "$table"
     echo
