@@ -43,6 +43,9 @@ test-demo: tools lambda
 	@tail -n 2 target/demo.log
 
 test: tools lambda
+	@echo "==> lint: cargo fmt --check, cargo clippy -D warnings"
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
 	@echo "==> cargo test --workspace"
 	cargo test --workspace
 	@$(MAKE) --no-print-directory test-demo

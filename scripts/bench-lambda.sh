@@ -49,8 +49,12 @@ table="$("$root/.venv/bin/python" tests/support/bench_lambda.py --bootstrap "$wo
   "${zips[@]}" ${keygen_json:+--keygen "$keygen_json"})"
 echo "$table"
 if [ "$write" = 1 ]; then
+  # Keep the other sections (the provider's, written by scripts/bench-provider.sh's user).
+  others="$(sed -n '/^## Provider/,$p' docs/BENCHMARKS.md 2>/dev/null || true)"
   {
-    echo "# Benchmarks: the rotation Lambda"
+    echo "# Benchmarks"
+    echo
+    echo "## Rotation Lambda"
     echo
     echo "Produced by \`scripts/bench-lambda.sh\` on $(date -u +%Y-%m-%d) ($(uname -m), $(nproc) cores): the release"
     echo "\`bootstrap\` from \`$zip\` run as a process under a Lambda Runtime API emulator"
@@ -70,6 +74,11 @@ if [ "$write" = 1 ]; then
     echo "- API calls are exact counts, the same on every run; times vary with machine load."
     echo "- Rotations here promote NEXT every time (minActivationGracePeriod 2s, real clock), the most"
     echo "  expensive kind: finishSecret puts a fresh NEXT. A deferred (early) rotation makes fewer calls."
-  } > docs/BENCHMARKS.md
+    if [ -n "$others" ]; then
+      echo
+      echo "$others"
+    fi
+  } > docs/BENCHMARKS.md.tmp
+  mv docs/BENCHMARKS.md.tmp docs/BENCHMARKS.md
   echo "==> wrote docs/BENCHMARKS.md" >&2
 fi

@@ -46,7 +46,8 @@ pub enum RotationKind {
 pub struct RotationRecord {
     /// Promotion, deferral or first key.
     pub kind: RotationKind,
-    /// Version id that was `AWSCURRENT` when the rotation began (absent for the first key).
+    /// Version id that was `AWSCURRENT` when the rotation began (the placeholder's for the first
+    /// key): finishSecret moves `AWSCURRENT` away from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces_version_id: Option<String>,
     /// Version id the key was copied from (NEXT when promoted, AWSCURRENT when deferred).

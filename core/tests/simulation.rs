@@ -89,17 +89,17 @@ impl SecretsManager {
         for v in self.versions.values_mut() {
             v.labels.remove(label);
         }
-        if label == CURRENT {
-            if let Some(old) = old.filter(|o| o != to) {
-                for v in self.versions.values_mut() {
-                    v.labels.remove(PREVIOUS);
-                }
-                self.versions
-                    .entry(old)
-                    .or_default()
-                    .labels
-                    .insert(PREVIOUS.into());
+        if label == CURRENT
+            && let Some(old) = old.filter(|o| o != to)
+        {
+            for v in self.versions.values_mut() {
+                v.labels.remove(PREVIOUS);
             }
+            self.versions
+                .entry(old)
+                .or_default()
+                .labels
+                .insert(PREVIOUS.into());
         }
         self.versions
             .entry(to.to_string())
@@ -139,10 +139,10 @@ impl SecretsManager {
     }
     /// RotateSecret: refused while a rotation is in progress; else a value-less AWSPENDING version.
     fn start_rotation(&mut self, token: &str) -> bool {
-        if let Some(p) = self.holder(PENDING) {
-            if !self.versions[&p].labels.contains(CURRENT) {
-                return false;
-            }
+        if let Some(p) = self.holder(PENDING)
+            && !self.versions[&p].labels.contains(CURRENT)
+        {
+            return false;
         }
         for v in self.versions.values_mut() {
             v.labels.remove(PENDING);
@@ -391,10 +391,10 @@ impl System {
     }
 
     fn emergency(&mut self, request: &str, now: DateTime<Utc>) -> Result<(), Crash> {
-        if let Some(p) = self.sm.holder(PENDING) {
-            if !self.sm.versions[&p].labels.contains(CURRENT) {
-                self.sm.update_stage(PENDING, None, Some(&p))?;
-            }
+        if let Some(p) = self.sm.holder(PENDING)
+            && !self.sm.versions[&p].labels.contains(CURRENT)
+        {
+            self.sm.update_stage(PENDING, None, Some(&p))?;
         }
         let token = format!("{request}-current");
         if !self
@@ -433,6 +433,7 @@ struct Truth {
     max_keys: usize,
 }
 
+#[derive(Clone, Copy)]
 enum Step {
     Create,
     Set,
@@ -541,102 +542,99 @@ fn simulate(cfg: Settings, seed: u64, days: i64, chaos: bool) -> Truth {
             }
         }
         // Advance the rotation by one step when due; maybe stall, crash, or repeat a step.
-        if let Some(r) = rotation.as_mut() {
-            if now >= r.next_at {
-                let step = [Step::Create, Step::Set, Step::Test, Step::Finish][r.step].clone_kind();
-                let crash_after =
-                    (chaos && rng.random_bool(0.15)).then(|| rng.random_range(0..3usize));
-                sys.sm.writes_left = crash_after;
-                sys.s3.writes_left = crash_after;
-                // A cleanup racing with the step: it reads before the step and writes after.
-                let racing = chaos && rng.random_bool(0.1);
-                let race_read = racing.then(|| sys.s3.read(now));
-                let outcome = match step {
-                    Step::Create => sys.create(&r.token, now),
-                    Step::Set => Ok(()),
-                    Step::Test => {
-                        sys.test_step(&r.token, now);
-                        Ok(())
-                    }
-                    Step::Finish => sys.finish(&r.token, now),
-                };
-                sys.sm.writes_left = None;
-                sys.s3.writes_left = None;
-                if let Some((old, etag)) = race_read {
-                    let stale = lifecycle::reconcile(&old, None, now, sys.retention());
-                    if stale != old {
-                        let landed = sys.s3.put_if(&stale, etag).unwrap();
-                        if !landed {
-                            truth.races += 1;
-                            sys.cleanup(now).unwrap();
-                        }
+        if let Some(r) = rotation.as_mut()
+            && now >= r.next_at
+        {
+            let step = [Step::Create, Step::Set, Step::Test, Step::Finish][r.step];
+            let crash_after = (chaos && rng.random_bool(0.15)).then(|| rng.random_range(0..3usize));
+            sys.sm.writes_left = crash_after;
+            sys.s3.writes_left = crash_after;
+            // A cleanup racing with the step: it reads before the step and writes after.
+            let racing = chaos && rng.random_bool(0.1);
+            let race_read = racing.then(|| sys.s3.read(now));
+            let outcome = match step {
+                Step::Create => sys.create(&r.token, now),
+                Step::Set => Ok(()),
+                Step::Test => {
+                    sys.test_step(&r.token, now);
+                    Ok(())
+                }
+                Step::Finish => sys.finish(&r.token, now),
+            };
+            sys.sm.writes_left = None;
+            sys.s3.writes_left = None;
+            if let Some((old, etag)) = race_read {
+                let stale = lifecycle::reconcile(&old, None, now, sys.retention());
+                if stale != old {
+                    let landed = sys.s3.put_if(&stale, etag).unwrap();
+                    if !landed {
+                        truth.races += 1;
+                        sys.cleanup(now).unwrap();
                     }
                 }
-                match outcome {
-                    Err(Crash) => {
-                        truth.crashes += 1;
-                        r.next_at = now
-                            + TimeDelta::minutes(
-                                rng.random_range(30..=max_retry_delay.num_minutes()),
-                            );
-                    }
-                    Ok(()) => {
-                        // Secrets Manager may run a step again; it must converge.
-                        if chaos && rng.random_bool(0.2) {
-                            let again = match r.step {
-                                0 => sys.create(&r.token, now),
-                                3 => sys.finish(&r.token, now),
-                                _ => Ok(()),
-                            };
-                            again.unwrap();
-                        }
-                        r.step += 1;
-                        let stall = if chaos && rng.random_bool(0.1) {
-                            TimeDelta::minutes(rng.random_range(30..=max_retry_delay.num_minutes()))
-                        } else {
-                            TimeDelta::zero()
+            }
+            match outcome {
+                Err(Crash) => {
+                    truth.crashes += 1;
+                    r.next_at = now
+                        + TimeDelta::minutes(rng.random_range(30..=max_retry_delay.num_minutes()));
+                }
+                Ok(()) => {
+                    // Secrets Manager may run a step again; it must converge.
+                    if chaos && rng.random_bool(0.2) {
+                        let again = match r.step {
+                            0 => sys.create(&r.token, now),
+                            3 => sys.finish(&r.token, now),
+                            _ => Ok(()),
                         };
-                        r.next_at = now + stall;
+                        again.unwrap();
                     }
+                    r.step += 1;
+                    let stall = if chaos && rng.random_bool(0.1) {
+                        TimeDelta::minutes(rng.random_range(30..=max_retry_delay.num_minutes()))
+                    } else {
+                        TimeDelta::zero()
+                    };
+                    r.next_at = now + stall;
                 }
-                if r.step == 4 {
-                    let after = sys.signing_kid();
-                    // A completed finishSecret has recorded the retirement of the old key.
-                    if let (Some(old), true) = (&r.signing_before, after != r.signing_before) {
-                        let (published, _) = sys.s3.read(now);
-                        let recorded = published.get(old).and_then(|k| k.retired_at);
-                        assert!(
-                            recorded.is_some() || published.get(old).is_none(),
-                            "finish did not record the retirement of {old}"
+            }
+            if r.step == 4 {
+                let after = sys.signing_kid();
+                // A completed finishSecret has recorded the retirement of the old key.
+                if let (Some(old), true) = (&r.signing_before, after != r.signing_before) {
+                    let (published, _) = sys.s3.read(now);
+                    let recorded = published.get(old).and_then(|k| k.retired_at);
+                    assert!(
+                        recorded.is_some() || published.get(old).is_none(),
+                        "finish did not record the retirement of {old}"
+                    );
+                }
+                let pending_left = sys
+                    .sm
+                    .holder(PENDING)
+                    .filter(|p| !sys.sm.versions[p].labels.contains(CURRENT));
+                assert!(
+                    pending_left.is_none(),
+                    "rotation left AWSPENDING on a non-current version"
+                );
+                let value = sys.sm.versions[&r.token].value.clone().unwrap();
+                match value.rotation.map(|x| x.kind) {
+                    Some(RotationKind::Deferred) => {
+                        truth.deferred += 1;
+                        // Invariant 7: an early rotation completes without changing the signing key.
+                        assert_eq!(
+                            after, r.signing_before,
+                            "invariant 7: deferred rotation changed the key"
                         );
                     }
-                    let pending_left = sys
-                        .sm
-                        .holder(PENDING)
-                        .filter(|p| !sys.sm.versions[p].labels.contains(CURRENT));
-                    assert!(
-                        pending_left.is_none(),
-                        "rotation left AWSPENDING on a non-current version"
-                    );
-                    let value = sys.sm.versions[&r.token].value.clone().unwrap();
-                    match value.rotation.map(|x| x.kind) {
-                        Some(RotationKind::Deferred) => {
-                            truth.deferred += 1;
-                            // Invariant 7: an early rotation completes without changing the signing key.
-                            assert_eq!(
-                                after, r.signing_before,
-                                "invariant 7: deferred rotation changed the key"
-                            );
-                        }
-                        Some(RotationKind::Promoted) => truth.promoted += 1,
-                        Some(RotationKind::Initial) => {
-                            truth.exempt.insert(after.clone().unwrap());
-                        }
-                        other => panic!("unexpected rotation kind {other:?}"),
+                    Some(RotationKind::Promoted) => truth.promoted += 1,
+                    Some(RotationKind::Initial) => {
+                        truth.exempt.insert(after.clone().unwrap());
                     }
-                    let _ = r.early;
-                    rotation = None;
+                    other => panic!("unexpected rotation kind {other:?}"),
                 }
+                let _ = r.early;
+                rotation = None;
             }
         }
         // Rare emergency rotations (operator action), never in the middle of a step.
@@ -664,17 +662,17 @@ fn simulate(cfg: Settings, seed: u64, days: i64, chaos: bool) -> Truth {
         // Track activations and retirements (the truth), and check invariant 2 on activation.
         let after = sys.signing_kid();
         if after != before {
-            if let Some(new) = &after {
-                if !truth.exempt.contains(new) {
-                    let since = truth.published_since.get(new).copied();
-                    let since = since.unwrap_or_else(|| {
-                        panic!("invariant 2: {new} signs at {now} but is not published")
-                    });
-                    assert!(
-                        now - since >= grace,
-                        "invariant 2: {new} signs at {now}, published only since {since}"
-                    );
-                }
+            if let Some(new) = &after
+                && !truth.exempt.contains(new)
+            {
+                let since = truth.published_since.get(new).copied();
+                let since = since.unwrap_or_else(|| {
+                    panic!("invariant 2: {new} signs at {now} but is not published")
+                });
+                assert!(
+                    now - since >= grace,
+                    "invariant 2: {new} signs at {now}, published only since {since}"
+                );
             }
             if let Some(old) = &before {
                 truth.retired_at.insert(old.clone(), now);
@@ -713,20 +711,6 @@ fn simulate(cfg: Settings, seed: u64, days: i64, chaos: bool) -> Truth {
         now += tick;
     }
     truth
-}
-
-trait CloneKind {
-    fn clone_kind(&self) -> Step;
-}
-impl CloneKind for Step {
-    fn clone_kind(&self) -> Step {
-        match self {
-            Step::Create => Step::Create,
-            Step::Set => Step::Set,
-            Step::Test => Step::Test,
-            Step::Finish => Step::Finish,
-        }
-    }
 }
 
 fn defaults() -> Settings {
