@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
     Alias, ConstructRequest, RegisterResourceOutputsRequest, RegisterResourceRequest,
-    register_resource_request::CustomTimeouts, resource_monitor_client::ResourceMonitorClient,
+    RegisterResourceResponse, register_resource_request::CustomTimeouts,
+    resource_monitor_client::ResourceMonitorClient,
 };
 use tonic::transport::Channel;
 
@@ -178,16 +179,7 @@ impl Monitor {
             supports_partial_values: true,
             ..Default::default()
         };
-        let resp = self
-            .client
-            .clone()
-            .register_resource(req)
-            .await
-            .map_err(|status| ProviderError::Monitor {
-                context: format!("registering {type} {name}"),
-                status,
-            })?
-            .into_inner();
+        let resp = self.send(req).await?;
         let mut child = self.clone();
         child.parent = resp.urn.clone();
         Ok((child, resp.urn))
@@ -222,16 +214,7 @@ impl Monitor {
             supports_partial_values: true,
             ..Default::default()
         };
-        let resp = self
-            .client
-            .clone()
-            .register_resource(req)
-            .await
-            .map_err(|status| ProviderError::Monitor {
-                context: format!("registering {} {}", child.r#type, child.name),
-                status,
-            })?
-            .into_inner();
+        let resp = self.send(req).await?;
         Ok(Registered {
             urn: resp.urn,
             id: if resp.id.is_empty() || crate::wire::is_unknown(&crate::wire::string(&resp.id)) {
@@ -241,6 +224,20 @@ impl Monitor {
             },
             outputs: resp.object.unwrap_or_default(),
         })
+    }
+
+    /// Sends one registration; the error names the resource.
+    async fn send(
+        &self,
+        req: RegisterResourceRequest,
+    ) -> Result<RegisterResourceResponse, ProviderError> {
+        let context = format!("registering {} {}", req.r#type, req.name);
+        self.client
+            .clone()
+            .register_resource(req)
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| ProviderError::Monitor { context, status })
     }
 
     /// Records the component's outputs.
