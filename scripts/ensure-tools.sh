@@ -18,4 +18,6 @@ if [ "$missing" = 1 ]; then
   echo "==> installing ${want[*]} into .venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "${want[@]}"
 fi
-echo "==> tools ready: $("$venv/bin/moto_server" --version 2>/dev/null | head -1 || echo moto) / $("$venv/bin/cargo-lambda" --version)"
+moto_version="$("$venv/bin/python" -c 'import moto; print(moto.__version__)')"
+lambda_version="$("$venv/bin/cargo-lambda" lambda --version 2>/dev/null | head -1)"
+echo "==> tools ready: moto $moto_version, $lambda_version"
