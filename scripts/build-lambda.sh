@@ -20,9 +20,6 @@ scripts/ensure-tools.sh
 # cargo-lambda (through cargo-zigbuild) finds zig as `zig` on PATH or as `python3 -m ziglang`;
 # the venv's bin first on PATH gives it the venv's python3 with ziglang installed.
 export PATH="$root/.venv/bin:$PATH"
-# The binary embeds source paths (panic locations): map the checkout and the cargo registry to
-# fixed names so the same source gives the same bytes wherever it is checked out.
-export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$root=/jwks-rotation --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
 
 rezip() {
   # rezip SRC_ZIP DEST_ZIP: re-pack the `bootstrap` entry with fixed metadata.
