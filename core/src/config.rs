@@ -11,7 +11,7 @@ use std::str::FromStr;
 use thiserror::Error;
 
 use crate::duration::{Duration, DurationError};
-use crate::key_spec::{KeySpec, KeySpecError, KeySpecInput};
+use crate::key_spec::{Curve, KeySpec, KeySpecError, KeySpecInput};
 
 /// Environment variable names, one per field. Public so the provider can substitute values that
 /// are only known after deployment (the generated bucket name).
@@ -61,10 +61,89 @@ pub const DEFAULT_MIN_KEY_CLEANUP_GRACE_PERIOD: Duration = Duration::from_hours(
 pub const DEFAULT_CACHE_CONTROL: &str = "public, max-age=300";
 /// Default metrics namespace.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "JwksRotation";
-/// Most keys the JWKS may have to hold at once under a configuration (current, next, a pending
-/// copy and the retired keys still in their retention). The key registry lives in the JWKS
-/// object's user metadata, which S3 caps at 2 KB.
-pub const MAX_PUBLISHED_KEYS: u64 = 20;
+/// Most keys the JWKS may have to hold at once under a configuration (current, next and the
+/// retired keys still in their retention). The key registry no longer lives in the JWKS object's
+/// 2 KB user metadata (it is a private object of its own, [`registry_key_for`]), so the bound is
+/// what verifiers take: AWS IAM OIDC federation (`AssumeRoleWithWebIdentity`, Cognito identity
+/// pools) was observed to find a `kid` only among 100 keys of a JWKS (spiffe/spire#4699; AWS does
+/// not document it). AWS ALB JWT
+/// verification takes at most 10 keys: a configuration for ALB keeps
+/// [`RotationConfig::max_published_keys`] at 10 or below (README, "How many keys").
+pub const MAX_PUBLISHED_KEYS: u64 = 100;
+
+/// Largest JWKS body a configuration may produce, in bytes: 51 200, the default size limit of
+/// Nimbus JOSE+JWT's remote JWK set (`JWKSourceBuilder.DEFAULT_HTTP_SIZE_LIMIT`, used by Spring
+/// Security and most Java verifiers), the smallest documented limit. API Gateway HTTP API JWT
+/// authorizers and ALB JWT verification take 150 000 bytes.
+pub const MAX_JWKS_BYTES: u64 = 51_200;
+
+/// Bytes of the JWKS document besides its keys: `{"keys":[...]}`, the separators and the
+/// registry fingerprint member the Lambda adds (an allowance, larger than what is written).
+pub const JWKS_DOCUMENT_OVERHEAD_BYTES: u64 = 128;
+
+/// Largest RSA modulus the rotation function generates. Key generation time grows steeply with
+/// the modulus and has a long tail (docs/BENCHMARKS.md, "RSA key generation and function
+/// sizing"): the function is sized per modulus up to 4096 bits, while at 8192 bits the slowest
+/// key measured took 24 s on a full core, so an `emergencyRotate` (two keys) at the 10x margin
+/// would need a full vCPU for 8 minutes, too close to Lambda's 15-minute limit to size from so
+/// few samples. Above 3072 bits, EC keys (ES384, ES512) give more strength for less.
+pub const MAX_FUNCTION_RSA_BITS: u32 = 4096;
+
+/// Prefix of the private key registry objects. The registry (per kid: public key, version ids,
+/// publishedAt / activatedAt / retiredAt, revocations) is the source of truth of what is
+/// published; the JWKS is its projection. It lives under its own prefix, never granted to
+/// anonymous readers or CloudFront, so a broad policy on the JWKS's folder does not expose it.
+pub const REGISTRY_PREFIX: &str = ".jwks-rotation/";
+
+/// Object key of the private registry for the JWKS at `object_key`:
+/// `.jwks-rotation/<object_key>.registry.json`.
+pub fn registry_key_for(object_key: &str) -> String {
+    format!("{REGISTRY_PREFIX}{object_key}.registry.json")
+}
+
+/// Length of a kid under a strategy: a nanoid is 21 characters, an RFC 7638 SHA-256 thumbprint
+/// 43 (base64url of 32 bytes).
+pub const fn kid_len(kid: KidStrategy) -> u64 {
+    match kid {
+        KidStrategy::Random => 21,
+        KidStrategy::Thumbprint => 43,
+    }
+}
+
+/// Characters of the unpadded base64url encoding of `bytes` bytes.
+const fn base64url_len(bytes: u64) -> u64 {
+    (bytes * 4).div_ceil(3)
+}
+
+/// Bytes of one published key in the JWKS (compact JSON with `kty`, the public members, `kid`,
+/// `alg` and `use`), for keys the Lambda generates (RSA with the public exponent 65537).
+pub fn jwk_bytes(spec: KeySpec, kid: KidStrategy) -> u64 {
+    // `"name":"value"` is the two lengths plus 5 characters of quotes and colon.
+    let member = |name: u64, value: u64| name + value + 5;
+    let alg = spec.algorithm().as_str().len() as u64;
+    let mut members = vec![member(3, alg), member(3, 3), member(3, kid_len(kid))];
+    match spec {
+        KeySpec::Rsa { bits, .. } => {
+            let n = base64url_len(u64::from(bits).div_ceil(8));
+            members.extend([member(3, 3), member(1, n), member(1, 4)]);
+        }
+        KeySpec::Ec { curve, .. } => {
+            let coordinate = match curve {
+                Curve::P384 => 48,
+                Curve::P521 => 66,
+                _ => 32,
+            };
+            let c = base64url_len(coordinate);
+            let crv = curve.as_str().len() as u64;
+            members.extend([member(3, 2), member(3, crv), member(1, c), member(1, c)]);
+        }
+        KeySpec::Ed25519 => {
+            members.extend([member(3, 3), member(3, 7), member(1, base64url_len(32))]);
+        }
+    }
+    // Braces, and a comma between members.
+    members.iter().sum::<u64>() + members.len() as u64 + 1
+}
 
 /// How key ids are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -200,6 +279,11 @@ impl RotationConfig {
             .saturating_add(self.min_key_cleanup_grace_period)
     }
 
+    /// Object key of the private key registry beside the JWKS (see [`registry_key_for`]).
+    pub fn registry_key(&self) -> String {
+        registry_key_for(&self.object_key)
+    }
+
     /// Most keys the JWKS can hold at once under regular rotations.
     pub fn max_published_keys(&self) -> u64 {
         let window = self
@@ -209,6 +293,14 @@ impl RotationConfig {
         let interval = self.rotation_interval.as_secs().max(1);
         // current + next + retired keys still inside their retention window
         2 + window.div_ceil(interval)
+    }
+
+    /// Most bytes the published JWKS can reach under regular rotations: every key of
+    /// [`Self::max_published_keys`], a comma between keys, and the document around them.
+    pub fn max_jwks_bytes(&self) -> u64 {
+        let keys = self.max_published_keys();
+        keys.saturating_mul(jwk_bytes(self.key_spec, self.kid_strategy) + 1)
+            .saturating_add(JWKS_DOCUMENT_OVERHEAD_BYTES)
     }
 
     /// The Secrets Manager `ScheduleExpression` for `rotation_interval`.
@@ -224,6 +316,7 @@ impl RotationConfig {
     /// Checks every rule that relates fields to each other or to AWS limits.
     pub fn validate(&self) -> Result<(), ConfigError> {
         validate_secret_name("secretName", &self.secret_id)?;
+        validate_function_key_spec(self.key_spec)?;
         validate_object_key(&self.object_key)?;
         if self.bucket.is_empty() {
             return Err(ConfigError::Invalid {
@@ -253,15 +346,17 @@ impl RotationConfig {
         }
         validate_cache_control(&self.cache_control, self.min_activation_grace_period)?;
         let keys = self.max_published_keys();
-        if keys > MAX_PUBLISHED_KEYS {
+        let bytes = self.max_jwks_bytes();
+        if keys > MAX_PUBLISHED_KEYS || bytes > MAX_JWKS_BYTES {
             return Err(invalid(
                 "rotationInterval",
                 self.rotation_interval,
                 &format!(
-                    "with maxTokenValidityDuration {} + minKeyCleanupGracePeriod {} + cleanupCheckInterval {} the JWKS would hold up to {keys} keys; at most {MAX_PUBLISHED_KEYS} are supported: rotate less often or shorten the token lifetime",
+                    "with maxTokenValidityDuration {} + minKeyCleanupGracePeriod {} + cleanupCheckInterval {} the JWKS would hold up to {keys} keys of {}, up to {bytes} bytes; verifiers take at most {MAX_PUBLISHED_KEYS} keys (AWS IAM OIDC federation) and {MAX_JWKS_BYTES} bytes (Nimbus JOSE+JWT's default, Spring Security): rotate less often, shorten the token lifetime or use smaller keys",
                     self.max_token_validity,
                     self.min_key_cleanup_grace_period,
-                    self.cleanup_check_interval
+                    self.cleanup_check_interval,
+                    describe_key_spec(self.key_spec),
                 ),
             ));
         }
@@ -386,6 +481,14 @@ impl RotationConfig {
     }
 }
 
+/// A key specification in words: `ES256`, `RS256 4096-bit`.
+fn describe_key_spec(spec: KeySpec) -> String {
+    match spec.modulus_bits() {
+        Some(bits) => format!("{} {bits}-bit", spec.algorithm()),
+        None => spec.algorithm().to_string(),
+    }
+}
+
 fn invalid(input: &'static str, value: Duration, rule: &str) -> ConfigError {
     ConfigError::Invalid {
         input,
@@ -399,6 +502,21 @@ fn plural(n: u64, unit: &str) -> String {
         format!("rate(1 {unit})")
     } else {
         format!("rate({n} {unit}s)")
+    }
+}
+
+/// The rotation function's rule on key specifications: RSA moduli up to
+/// [`MAX_FUNCTION_RSA_BITS`] (the key specification itself allows more).
+pub fn validate_function_key_spec(spec: KeySpec) -> Result<(), ConfigError> {
+    match spec.modulus_bits() {
+        Some(bits) if bits > MAX_FUNCTION_RSA_BITS => Err(ConfigError::Invalid {
+            input: "keySpec.modulusLength",
+            value: bits.to_string(),
+            rule: format!(
+                "the rotation Lambda generates RSA keys of at most {MAX_FUNCTION_RSA_BITS} bits: larger keys take too long to generate within its timeout (at 8192 bits up to 24 s per key on a full vCPU, measured; see docs/BENCHMARKS.md); use {MAX_FUNCTION_RSA_BITS} or an EC algorithm (ES384, ES512)"
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -464,32 +582,134 @@ pub fn validate_secret_name(input: &'static str, name: &str) -> Result<(), Confi
     Ok(())
 }
 
-/// `bucketPath` rules: an S3 object key, not empty, not starting with `/`, at most 1024 bytes.
+/// Most bytes of an S3 object key.
+pub const MAX_OBJECT_KEY_BYTES: usize = 1024;
+
+/// Characters `bucketPath` may use besides ASCII letters and digits: S3's "safe characters" for
+/// object keys (`/ - _ . ! ' ( )`, without `*`) and `+ = , @`, which need no escaping in policies
+/// and are percent-encoded in the `jwksUrl`.
+pub const OBJECT_KEY_PUNCTUATION: &str = "/-_.!'()+=,@";
+
+/// `bucketPath` rules. The key is named in the bucket policy and the Lambda's IAM policy, becomes
+/// the path of the `jwksUrl`, and decides where the private key registry lives
+/// ([`registry_key_for`]); so it must be:
+/// not empty, not starting with `/`; letters, digits and [`OBJECT_KEY_PUNCTUATION`] only (`*` and
+/// `?` are wildcards and `${` starts a variable in IAM policies, whitespace and control
+/// characters are invisible, and `# % ? \ ^ [ ] { } < > | " ~` and backquote change or break
+/// URLs, S3 advises against them); no `.` or `..` segment (URL clients remove them, RFC 3986
+/// §5.2.4, so the URL would name another object), no empty segment (`//`, merged by proxies) and
+/// no trailing `/` (an S3 "folder"); not under [`REGISTRY_PREFIX`] (private registries); and short
+/// enough that its registry key fits S3's 1024 bytes.
 pub fn validate_object_key(key: &str) -> Result<(), ConfigError> {
-    let fail = |rule: &str| {
+    let fail = |rule: String| {
         Err(ConfigError::Invalid {
             input: "bucketPath",
             value: key.to_string(),
-            rule: rule.into(),
+            rule,
         })
     };
     if key.is_empty() {
-        return fail("must not be empty");
+        return fail("must not be empty".into());
     }
     if key.starts_with('/') {
-        return fail("must not start with `/` (S3 object keys are relative to the bucket)");
+        return fail("must not start with `/` (S3 object keys are relative to the bucket)".into());
     }
-    if key.len() > 1024 {
-        return fail("must be at most 1024 bytes");
+    if key.len() > MAX_OBJECT_KEY_BYTES {
+        return fail(format!(
+            "must be at most {MAX_OBJECT_KEY_BYTES} bytes (S3's object key limit)"
+        ));
     }
-    if key.chars().any(char::is_control) {
-        return fail("must not contain control characters");
+    if let Some(c) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || OBJECT_KEY_PUNCTUATION.contains(*c)))
+    {
+        let why = match c {
+            '*' | '?' => format!(
+                "`{c}` is a wildcard in the bucket and IAM policies that name the object: they would grant more than the JWKS"
+            ),
+            '$' => "`$` starts a variable (`${...}`) in the bucket and IAM policies that name the object".into(),
+            c if c.is_control() => format!(
+                "control character {:?} is invisible in URLs and policies",
+                c
+            ),
+            c if c.is_whitespace() => format!(
+                "whitespace {:?} is invisible in URLs and policies and is altered by copy and paste",
+                c
+            ),
+            c if !c.is_ascii() => format!(
+                "`{c}` is not ASCII: the jwksUrl would need percent-encoding that verifiers' configuration often gets wrong"
+            ),
+            c => format!(
+                "`{c}` changes or breaks the jwksUrl (`# % ? \\ ^ [ ] {{ }} < > | \" ~` and backquote are URL delimiters or unsafe, S3 advises against them in keys)"
+            ),
+        };
+        return fail(format!(
+            "{why}; use letters, digits and `{OBJECT_KEY_PUNCTUATION}` only"
+        ));
+    }
+    let segments: Vec<&str> = key.split('/').collect();
+    if segments.iter().any(|s| *s == "." || *s == "..") {
+        return fail(
+            "must not contain a `.` or `..` segment: URL clients remove dot segments (RFC 3986 §5.2.4), so the jwksUrl would fetch another object than the one published"
+                .into(),
+        );
+    }
+    if key.ends_with('/') {
+        return fail(
+            "must not end with `/`: that is an S3 folder placeholder, not an object name".into(),
+        );
+    }
+    if segments.iter().any(|s| s.is_empty()) {
+        return fail(
+            "must not contain an empty segment (`//`): proxies and URL normalizers merge slashes, so the jwksUrl would fetch another object"
+                .into(),
+        );
+    }
+    if key.starts_with(REGISTRY_PREFIX) {
+        return fail(format!(
+            "must not be under `{REGISTRY_PREFIX}`: that prefix holds the private key registries, which are never published"
+        ));
+    }
+    let registry = registry_key_for(key).len();
+    if registry > MAX_OBJECT_KEY_BYTES {
+        let most = MAX_OBJECT_KEY_BYTES - (registry - key.len());
+        return fail(format!(
+            "must be at most {most} bytes: the private key registry `{}` must also fit S3's {MAX_OBJECT_KEY_BYTES}-byte key limit",
+            registry_key_for("<bucketPath>")
+        ));
     }
     Ok(())
 }
 
-/// `cacheControl` rules: a header value whose `max-age` and `s-maxage` do not exceed the
-/// activation grace period (otherwise a verifier may not see a key before it signs).
+/// Lifetimes a Cache-Control value gives: (`max-age`, `s-maxage`) in seconds, the largest when a
+/// directive repeats. Errs with the rule when a lifetime directive has no whole number.
+fn cache_lifetimes(value: &str) -> Result<(Option<u64>, Option<u64>), String> {
+    let (mut max_age, mut s_maxage) = (None::<u64>, None::<u64>);
+    for directive in value.split(',') {
+        let directive = directive.trim();
+        let (name, arg) = match directive.split_once('=') {
+            Some((n, a)) => (
+                n.trim().to_ascii_lowercase(),
+                Some(a.trim().trim_matches('"')),
+            ),
+            None => (directive.to_ascii_lowercase(), None),
+        };
+        let slot = match name.as_str() {
+            "max-age" => &mut max_age,
+            "s-maxage" => &mut s_maxage,
+            _ => continue,
+        };
+        let Some(secs) = arg.and_then(|a| a.parse::<u64>().ok()) else {
+            return Err(format!("`{directive}` needs a whole number of seconds"));
+        };
+        *slot = Some(slot.map_or(secs, |s| s.max(secs)));
+    }
+    Ok((max_age, s_maxage))
+}
+
+/// `cacheControl` rules: a header value whose `max-age` and `s-maxage` (the lifetime for shared
+/// caches such as CloudFront) do not exceed the activation grace period (otherwise a verifier may
+/// not see a key before it signs).
 pub fn validate_cache_control(value: &str, grace: Duration) -> Result<(), ConfigError> {
     let fail = |rule: String| {
         Err(ConfigError::Invalid {
@@ -504,24 +724,74 @@ pub fn validate_cache_control(value: &str, grace: Duration) -> Result<(), Config
     if value.chars().any(|c| c.is_control() || !c.is_ascii()) {
         return fail("must be printable ASCII".into());
     }
-    for directive in value.split(',') {
-        let directive = directive.trim();
-        let Some((name, arg)) = directive.split_once('=') else {
-            continue;
-        };
-        let name = name.trim().to_ascii_lowercase();
-        if name != "max-age" && name != "s-maxage" {
-            continue;
-        }
-        let Ok(secs) = arg.trim().trim_matches('"').parse::<u64>() else {
-            return fail(format!("`{directive}` needs a whole number of seconds"));
-        };
-        if secs > grace.as_secs() {
+    let (max_age, s_maxage) = match cache_lifetimes(value) {
+        Ok(l) => l,
+        Err(rule) => return fail(rule),
+    };
+    for (name, secs) in [("max-age", max_age), ("s-maxage", s_maxage)] {
+        if let Some(secs) = secs.filter(|s| *s > grace.as_secs()) {
             return fail(format!(
                 "{name}={secs} exceeds minActivationGracePeriod ({grace} = {}s): verifiers could cache the JWKS past a key's activation",
                 grace.as_secs()
             ));
         }
+    }
+    Ok(())
+}
+
+/// Least time CloudFront's managed `CachingOptimized` policy keeps an object (MinTTL), seconds.
+pub const CDN_MIN_TTL_SECONDS: u64 = 1;
+/// What `CachingOptimized` keeps an object whose Cache-Control has neither `max-age` nor
+/// `s-maxage` (DefaultTTL), seconds.
+pub const CDN_DEFAULT_TTL_SECONDS: u64 = 86_400;
+/// Most time `CachingOptimized` keeps an object (MaxTTL), seconds.
+pub const CDN_MAX_TTL_SECONDS: u64 = 31_536_000;
+
+/// How long CloudFront (managed `CachingOptimized` policy) caches the JWKS for a Cache-Control
+/// value: `s-maxage`, else `max-age`, clamped to the policy's MinTTL and MaxTTL; the DefaultTTL
+/// (24 h) when neither is given.
+pub fn cdn_ttl_seconds(value: &str) -> Result<u64, ConfigError> {
+    let (max_age, s_maxage) = cache_lifetimes(value).map_err(|rule| ConfigError::Invalid {
+        input: "cacheControl",
+        value: value.to_string(),
+        rule,
+    })?;
+    Ok(s_maxage.or(max_age).map_or(CDN_DEFAULT_TTL_SECONDS, |s| {
+        s.clamp(CDN_MIN_TTL_SECONDS, CDN_MAX_TTL_SECONDS)
+    }))
+}
+
+/// `cacheControl` rules with `cloudFront`, on top of [`validate_cache_control`]: the value must
+/// give `max-age` or `s-maxage` (without them CloudFront keeps the JWKS for its default TTL of
+/// 24 hours, whatever the grace period), and a copy CloudFront cached for its TTL and a verifier
+/// then kept for `max-age` must still be younger than the grace period: CDN TTL + `max-age` ≤
+/// `minActivationGracePeriod`.
+pub fn validate_cdn_cache_control(value: &str, grace: Duration) -> Result<(), ConfigError> {
+    validate_cache_control(value, grace)?;
+    let fail = |rule: String| {
+        Err(ConfigError::Invalid {
+            input: "cacheControl",
+            value: value.to_string(),
+            rule,
+        })
+    };
+    let (max_age, s_maxage) = match cache_lifetimes(value) {
+        Ok(l) => l,
+        Err(rule) => return fail(rule),
+    };
+    if max_age.is_none() && s_maxage.is_none() {
+        return fail(format!(
+            "with cloudFront it needs `max-age=N` or `s-maxage=N`: CloudFront's CachingOptimized cache policy keeps a response without them for its default TTL of 24 hours ({CDN_DEFAULT_TTL_SECONDS}s), whatever minActivationGracePeriod ({grace}) is"
+        ));
+    }
+    let cdn = cdn_ttl_seconds(value)?;
+    let client = max_age.unwrap_or(0);
+    let total = cdn.saturating_add(client);
+    if total > grace.as_secs() {
+        return fail(format!(
+            "with cloudFront a verifier can get a copy CloudFront cached {cdn}s ago (s-maxage, else max-age) and keep it max-age={client}s more: {total}s exceeds minActivationGracePeriod ({grace} = {}s)",
+            grace.as_secs()
+        ));
     }
     Ok(())
 }
@@ -664,9 +934,17 @@ mod tests {
         );
         let c = RotationConfig {
             max_token_validity: Duration::from_days(3650),
+            rotation_interval: Duration::from_days(30),
             ..base()
         };
-        assert!(c.validate().unwrap_err().to_string().contains("at most 20"));
+        let msg = c.validate().unwrap_err().to_string();
+        assert!(
+            msg.starts_with("rotationInterval `30d` is not allowed")
+                && msg.contains("maxTokenValidityDuration 3650d")
+                && msg.contains("up to 124 keys of ES256")
+                && msg.contains("at most 100 keys"),
+            "{msg}"
+        );
         let c = RotationConfig {
             max_token_validity: Duration::from_days(90),
             ..base()
@@ -704,5 +982,290 @@ mod tests {
                 .contains("bucketPath `` is not allowed: must not be empty")
         );
         assert!(validate_object_key("keys/jwks.json").is_ok());
+    }
+
+    fn rsa(bits: u32) -> KeySpec {
+        KeySpec::Rsa {
+            algorithm: Algorithm::RS256,
+            bits,
+        }
+    }
+
+    fn synthetic_jwk(spec: KeySpec, kid: KidStrategy) -> String {
+        let b64 = |bytes: u64| "A".repeat(base64url_len(bytes) as usize);
+        let members = match spec {
+            KeySpec::Rsa { bits, .. } => {
+                serde_json::json!({"kty": "RSA", "n": b64(u64::from(bits) / 8), "e": "AQAB"})
+            }
+            KeySpec::Ec { curve, .. } => {
+                let size = match curve {
+                    Curve::P384 => 48,
+                    Curve::P521 => 66,
+                    _ => 32,
+                };
+                serde_json::json!({"kty": "EC", "crv": curve.as_str(), "x": b64(size), "y": b64(size)})
+            }
+            KeySpec::Ed25519 => serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64(32)}),
+        };
+        let kid = "k".repeat(kid_len(kid) as usize);
+        let jwk = crate::jwks::PublicJwk::from_jwk(
+            members.as_object().expect("an object"),
+            &kid,
+            spec.algorithm().as_str(),
+        )
+        .expect("a valid public key");
+        serde_json::to_string(&jwk).expect("serializes")
+    }
+
+    #[test]
+    fn jwk_bytes_is_the_published_size() {
+        let specs = [
+            rsa(2048),
+            rsa(3072),
+            rsa(4096),
+            rsa(16384),
+            KeySpec::Ec {
+                algorithm: Algorithm::ES256,
+                curve: Curve::P256,
+            },
+            KeySpec::Ec {
+                algorithm: Algorithm::ES384,
+                curve: Curve::P384,
+            },
+            KeySpec::Ec {
+                algorithm: Algorithm::ES512,
+                curve: Curve::P521,
+            },
+            KeySpec::Ed25519,
+        ];
+        for spec in specs {
+            for kid in [KidStrategy::Random, KidStrategy::Thumbprint] {
+                let text = synthetic_jwk(spec, kid);
+                assert_eq!(
+                    jwk_bytes(spec, kid),
+                    text.len() as u64,
+                    "{spec:?} {kid}: {text}"
+                );
+            }
+        }
+        // The whole document stays within the estimate (keys, commas, overhead).
+        let c = base();
+        let keys = vec![synthetic_jwk(c.key_spec, c.kid_strategy); c.max_published_keys() as usize];
+        let doc = format!(
+            r#"{{"keys":[{}],"jwks_rotation_revision":"{}"}}"#,
+            keys.join(","),
+            "0".repeat(24)
+        );
+        assert!(doc.len() as u64 <= c.max_jwks_bytes(), "{}", doc.len());
+    }
+
+    #[test]
+    fn published_key_bound_is_what_verifiers_take() {
+        // 34 keys: refused by the old 20-key bound (registry in 2 KB of metadata), accepted now.
+        let many = RotationConfig {
+            max_token_validity: Duration::from_days(30),
+            rotation_interval: Duration::from_days(1),
+            min_activation_grace_period: Duration::from_hours(12),
+            ..base()
+        };
+        assert_eq!(many.max_published_keys(), 34);
+        many.validate().unwrap();
+        let rsa4096 = RotationConfig {
+            key_spec: rsa(4096),
+            ..many.clone()
+        };
+        rsa4096.validate().unwrap();
+        assert!(rsa4096.max_jwks_bytes() <= MAX_JWKS_BYTES);
+        // 94 keys pass the key bound, but 94 RSA-4096 keys are 72 KB: over the byte bound.
+        let big = RotationConfig {
+            key_spec: rsa(4096),
+            max_token_validity: Duration::from_days(90),
+            ..many.clone()
+        };
+        assert_eq!(big.max_published_keys(), 94);
+        let msg = big.validate().unwrap_err().to_string();
+        assert!(
+            msg.starts_with("rotationInterval `1d` is not allowed")
+                && msg.contains("up to 94 keys of RS256 4096-bit, up to 72602 bytes")
+                && msg.contains(&format!("up to {} bytes", big.max_jwks_bytes()))
+                && msg.contains("51200 bytes"),
+            "{msg}"
+        );
+        // Exactly at the key bound passes; one more is refused.
+        let at_bound = |days: u64| RotationConfig {
+            max_token_validity: Duration::from_days(days),
+            rotation_interval: Duration::from_days(1),
+            min_activation_grace_period: Duration::from_hours(12),
+            min_key_cleanup_grace_period: Duration::from_hours(0),
+            cleanup_check_interval: Duration::from_days(1),
+            ..base()
+        };
+        assert_eq!(at_bound(97).max_published_keys(), MAX_PUBLISHED_KEYS);
+        at_bound(97).validate().unwrap();
+        assert_eq!(at_bound(98).max_published_keys(), MAX_PUBLISHED_KEYS + 1);
+        assert!(
+            at_bound(98)
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("up to 101 keys")
+        );
+    }
+
+    #[test]
+    fn rsa_moduli_above_what_the_function_is_sized_for_are_refused() {
+        for bits in [2048, 3072, 4096] {
+            validate_function_key_spec(rsa(bits)).unwrap();
+            RotationConfig {
+                key_spec: rsa(bits),
+                ..base()
+            }
+            .validate()
+            .unwrap();
+        }
+        for bits in [4104, 8192, 16384] {
+            let c = RotationConfig {
+                key_spec: rsa(bits),
+                ..base()
+            };
+            let msg = c.validate().unwrap_err().to_string();
+            assert!(
+                msg.starts_with(&format!("keySpec.modulusLength `{bits}` is not allowed: "))
+                    && msg.contains("at most 4096 bits"),
+                "{msg}"
+            );
+            // The Lambda refuses such a configuration at start too.
+            let env = c.to_env();
+            assert!(RotationConfig::from_lookup(|k| env.get(k).cloned()).is_err());
+        }
+        validate_function_key_spec(KeySpec::Ed25519).unwrap();
+    }
+
+    #[test]
+    fn bucket_path_characters_and_segments() {
+        for ok in [
+            ".well-known/jwks.json",
+            "keys/v1/jwks.json",
+            "a-b_c.d!e'(f)+g=h,i@j",
+            "jwks",
+        ] {
+            validate_object_key(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for (bad, fragment) in [
+            (
+                "keys/*.json",
+                "`*` is a wildcard in the bucket and IAM policies",
+            ),
+            ("jwks?.json", "`?` is a wildcard"),
+            ("${aws:username}/jwks.json", "`$` starts a variable"),
+            ("my jwks.json", "whitespace ' '"),
+            ("jwks.json\u{a0}", "whitespace '\\u{a0}'"),
+            ("jw\tks.json", "control character '\\t'"),
+            ("clé.json", "`é` is not ASCII"),
+            ("keys#1.json", "`#` changes or breaks the jwksUrl"),
+            ("keys%2F.json", "`%` changes or breaks the jwksUrl"),
+            ("keys\\jwks.json", "`\\` changes or breaks the jwksUrl"),
+            ("a/../jwks.json", "`.` or `..` segment"),
+            ("./jwks.json", "`.` or `..` segment"),
+            ("a//jwks.json", "empty segment (`//`)"),
+            ("keys/", "must not end with `/`"),
+            (
+                ".jwks-rotation/x.json",
+                "must not be under `.jwks-rotation/`",
+            ),
+        ] {
+            let msg = validate_object_key(bad).unwrap_err().to_string();
+            assert!(
+                msg.starts_with(&format!("bucketPath `{bad}` is not allowed: "))
+                    && msg.contains(fragment),
+                "{bad}: {msg}"
+            );
+        }
+        // The registry key `.jwks-rotation/<key>.registry.json` must fit 1024 bytes too.
+        let longest = MAX_OBJECT_KEY_BYTES - registry_key_for("").len();
+        validate_object_key(&"a".repeat(longest)).unwrap();
+        assert_eq!(
+            registry_key_for(&"a".repeat(longest)).len(),
+            MAX_OBJECT_KEY_BYTES
+        );
+        let msg = validate_object_key(&"a".repeat(longest + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains(&format!("must be at most {longest} bytes"))
+                && msg.contains(".jwks-rotation/<bucketPath>.registry.json"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn cache_control_lifetimes() {
+        let week = DEFAULT_MIN_ACTIVATION_GRACE_PERIOD;
+        validate_cache_control("public, max-age=300", week).unwrap();
+        validate_cache_control("public, max-age=300, s-maxage=600", week).unwrap();
+        validate_cache_control("no-store", week).unwrap();
+        for (bad, fragment) in [
+            (
+                "public, s-maxage=604801",
+                "s-maxage=604801 exceeds minActivationGracePeriod (7d = 604800s)",
+            ),
+            ("public, max-age=604801", "max-age=604801 exceeds"),
+            (
+                "public, max-age",
+                "`max-age` needs a whole number of seconds",
+            ),
+            ("S-MAXAGE=soon", "`S-MAXAGE=soon` needs a whole number"),
+            ("max-age=60, max-age=700000", "max-age=700000 exceeds"),
+        ] {
+            let msg = validate_cache_control(bad, week).unwrap_err().to_string();
+            assert!(
+                msg.starts_with(&format!("cacheControl `{bad}` is not allowed: "))
+                    && msg.contains(fragment),
+                "{bad}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn cache_control_behind_cloudfront() {
+        let week = DEFAULT_MIN_ACTIVATION_GRACE_PERIOD;
+        assert_eq!(cdn_ttl_seconds("public, max-age=300").unwrap(), 300);
+        assert_eq!(cdn_ttl_seconds("max-age=300, s-maxage=60").unwrap(), 60);
+        assert_eq!(cdn_ttl_seconds("max-age=0").unwrap(), CDN_MIN_TTL_SECONDS);
+        assert_eq!(cdn_ttl_seconds("public").unwrap(), CDN_DEFAULT_TTL_SECONDS);
+        validate_cdn_cache_control(DEFAULT_CACHE_CONTROL, week).unwrap();
+        validate_cdn_cache_control("public, s-maxage=3600", week).unwrap();
+        for bad in ["public", "no-cache", "public, must-revalidate"] {
+            let msg = validate_cdn_cache_control(bad, week)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.starts_with(&format!("cacheControl `{bad}` is not allowed: "))
+                    && msg.contains("needs `max-age=N` or `s-maxage=N`")
+                    && msg.contains("24 hours (86400s)"),
+                "{msg}"
+            );
+        }
+        // Each lifetime fits the grace, their sum does not: refused only behind CloudFront.
+        let grace = Duration::from_hours(2);
+        let value = "max-age=3600, s-maxage=5400";
+        validate_cache_control(value, grace).unwrap();
+        let msg = validate_cdn_cache_control(value, grace)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("cached 5400s ago")
+                && msg.contains(
+                    "max-age=3600s more: 9000s exceeds minActivationGracePeriod (2h = 7200s)"
+                ),
+            "{msg}"
+        );
+        // The plain rule still applies behind CloudFront.
+        assert!(
+            validate_cdn_cache_control("s-maxage=999999", week)
+                .unwrap_err()
+                .to_string()
+                .contains("s-maxage=999999 exceeds")
+        );
     }
 }

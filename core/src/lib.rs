@@ -3,8 +3,10 @@
 //! secret value and the key lifecycle. No AWS, network or clock access happens here: time is a
 //! parameter, so every rule is tested with fixed instants.
 
+pub mod actions;
 pub mod clock;
 pub mod config;
+pub mod decide;
 pub mod duration;
 pub mod jwks;
 pub mod key_spec;

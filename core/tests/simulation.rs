@@ -188,10 +188,9 @@ impl Bucket {
         }
         self.etag += 1;
         let bytes = published.jwks().to_bytes();
-        let registry = published.registry();
-        let jwks = Jwks::parse(&bytes).expect("our JWKS parses");
-        let stored = Published::from_parts(&jwks, Some(&registry), DateTime::<Utc>::UNIX_EPOCH)
-            .expect("registry parses");
+        Jwks::parse(&bytes).expect("our JWKS parses");
+        let stored =
+            Published::from_registry_json(&published.to_registry_json()).expect("registry parses");
         assert_eq!(&stored, published, "body + registry round-trip");
         self.object = Some((bytes, stored, self.etag));
         Ok(true)
@@ -238,7 +237,8 @@ impl System {
     }
     fn retention(&self) -> Retention {
         Retention {
-            keep_retired_for: self.cfg.max_ttl.saturating_add(self.cfg.cleanup_grace),
+            max_token_validity: self.cfg.max_ttl,
+            cleanup_grace: self.cfg.cleanup_grace,
         }
     }
     fn generate(&mut self, now: DateTime<Utc>) -> SecretValue {
@@ -278,9 +278,10 @@ impl System {
                 current: current.as_ref(),
                 pending: pending.as_ref(),
                 next: next.as_ref(),
+                held: vec![],
             };
             let (old, etag) = self.s3.read(now);
-            let new = lifecycle::reconcile(&old, Some(keys), now, self.retention());
+            let new = lifecycle::reconcile(&old, Some(&keys), now, self.retention());
             if etag.is_some() && new == old {
                 return Ok(());
             }

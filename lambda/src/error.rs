@@ -2,8 +2,7 @@
 //! value or key material) and maps to a stable error type name for the Lambda diagnostic.
 
 use jwks_rotation_core::ConfigError;
-use jwks_rotation_core::jwks::JwkError;
-use jwks_rotation_core::lifecycle::RegistryError;
+use jwks_rotation_core::actions::ActionFailure;
 use jwks_rotation_core::secret_value::SecretValueError;
 use thiserror::Error;
 
@@ -34,25 +33,6 @@ pub enum Error {
         /// Secret in the configuration.
         configured: String,
     },
-    /// The `ClientRequestToken` is not a version of the secret.
-    #[error("ClientRequestToken `{0}` is not a version of the secret; nothing was changed")]
-    UnknownToken(String),
-    /// The token names a version that is neither `AWSPENDING` nor `AWSCURRENT`.
-    #[error(
-        "version `{0}` is not staged AWSPENDING (the rotation was cancelled or superseded); nothing was changed"
-    )]
-    TokenNotPending(String),
-    /// testSecret or finishSecret ran before createSecret stored a key for the token.
-    #[error("version `{0}` holds no key yet: createSecret has not completed for this token")]
-    NoPendingValue(String),
-    /// A stored value is not one of ours (or is the placeholder where a key is needed).
-    #[error("the secret value at {location} is not usable: {reason}")]
-    ForeignValue {
-        /// Stage or version that was read.
-        location: String,
-        /// Why it was refused (never quotes the value).
-        reason: String,
-    },
     /// Key generation or loading failed.
     #[error("key operation failed for {alg}: {reason}")]
     Key {
@@ -61,20 +41,6 @@ pub enum Error {
         /// What went wrong (library message; holds no key material).
         reason: String,
     },
-    /// testSecret found the pending key unusable or unpublished.
-    #[error("testSecret failed: {0}")]
-    TestFailed(String),
-    /// revoke was asked to revoke the key that signs now.
-    #[error(
-        "kid `{0}` is the signing key and cannot be revoked; use emergencyRotate with revokeCurrent=true"
-    )]
-    RevokeSigningKey(String),
-    /// The published JWKS object cannot be read as ours.
-    #[error("the published JWKS is unreadable: {0}")]
-    Jwks(#[from] JwkError),
-    /// The registry metadata of the JWKS object is unreadable.
-    #[error(transparent)]
-    Registry(#[from] RegistryError),
     /// A Secrets Manager call failed.
     #[error("Secrets Manager {operation} failed: {message}")]
     SecretsManager {
@@ -83,6 +49,9 @@ pub enum Error {
         /// SDK error with context.
         message: String,
     },
+    /// A rotation step or operator action refused or could not complete.
+    #[error(transparent)]
+    Action(#[from] ActionFailure),
     /// An S3 call failed.
     #[error("S3 {operation} failed: {message}")]
     S3 {
@@ -91,9 +60,6 @@ pub enum Error {
         /// SDK error with context.
         message: String,
     },
-    /// Concurrent writers kept changing the JWKS object.
-    #[error("the JWKS object changed under every one of {0} conditional writes; try again")]
-    Contention(u32),
 }
 
 impl Error {
@@ -105,27 +71,29 @@ impl Error {
             Error::UnknownStep(_) => "UnknownStep",
             Error::UnknownAction(_) => "UnknownAction",
             Error::WrongSecret { .. } => "WrongSecret",
-            Error::UnknownToken(_) => "UnknownToken",
-            Error::TokenNotPending(_) => "TokenNotPending",
-            Error::NoPendingValue(_) => "NoPendingValue",
-            Error::ForeignValue { .. } => "ForeignSecretValue",
             Error::Key { .. } => "KeyError",
-            Error::TestFailed(_) => "TestFailed",
-            Error::RevokeSigningKey(_) => "RevokeSigningKey",
-            Error::Jwks(_) => "UnreadableJwks",
-            Error::Registry(_) => "UnreadableRegistry",
+            Error::Action(a) => a.error_type(),
             Error::SecretsManager { .. } => "SecretsManagerError",
             Error::S3 { .. } => "S3Error",
-            Error::Contention(_) => "JwksContention",
         }
     }
 
     /// A stored value refused by [`jwks_rotation_core::StoredValue::parse`].
     pub fn foreign(location: impl Into<String>, e: SecretValueError) -> Error {
-        Error::ForeignValue {
+        Error::foreign_reason(location, e.to_string())
+    }
+
+    /// A stored value that is not one of ours, with the reason (never the value).
+    pub fn foreign_reason(location: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Action(ActionFailure::ForeignValue {
             location: location.into(),
-            reason: e.to_string(),
-        }
+            reason: reason.into(),
+        })
+    }
+
+    /// testSecret's failure.
+    pub fn test_failed(message: impl Into<String>) -> Error {
+        Error::Action(ActionFailure::TestFailed(message.into()))
     }
 }
 

@@ -9,7 +9,7 @@ use crate::deps::Deps;
 use crate::error::Error;
 use crate::event::{Action, Event, Step, same_secret};
 use crate::metrics::{self, Sample};
-use crate::steps::{self, Outcome, Report};
+use jwks_rotation_core::actions::{self, Outcome, Report};
 
 async fn dispatch(deps: &Deps, event: &Event) -> Result<Report, Error> {
     if !same_secret(&deps.config.secret_id, event.secret_id()) {
@@ -20,18 +20,39 @@ async fn dispatch(deps: &Deps, event: &Event) -> Result<Report, Error> {
     }
     match event {
         Event::Rotation(r) => match r.step {
-            Step::CreateSecret => steps::create::run(deps, &r.token).await,
-            Step::SetSecret => Ok(steps::set::run()),
-            Step::TestSecret => steps::test::run(deps, &r.token).await,
-            Step::FinishSecret => steps::finish::run(deps, &r.token).await,
+            Step::CreateSecret => actions::create_secret(deps, &r.token).await,
+            // Nothing to configure: no external system holds the key. No AWS call.
+            Step::SetSecret => Ok(Report {
+                outcome: Outcome::NothingToSet,
+                published: None,
+            }),
+            Step::TestSecret => actions::test_secret(deps, &r.token).await,
+            Step::FinishSecret => actions::finish_secret(deps, &r.token).await,
         },
         Event::Action { action, .. } => match action {
-            Action::Cleanup => steps::cleanup::run(deps).await,
+            Action::Cleanup => actions::cleanup(deps).await,
             Action::EmergencyRotate {
                 request_id,
                 revoke_current,
-            } => steps::emergency::rotate(deps, request_id, *revoke_current).await,
-            Action::Revoke { kid } => steps::emergency::revoke(deps, kid).await,
+            } => {
+                let report = actions::emergency_rotate(deps, request_id, *revoke_current).await?;
+                if let Outcome::EmergencyRotated { kid } = &report.outcome {
+                    tracing::warn!(
+                        kid = kid.as_str(),
+                        revoke_current,
+                        "emergency rotation: a fresh key signs now; verifiers that cached the JWKS may reject its tokens until their cache expires"
+                    );
+                }
+                Ok(report)
+            }
+            Action::Revoke { kid } => {
+                let report = actions::revoke(deps, kid).await?;
+                tracing::warn!(
+                    kid = kid.as_str(),
+                    "revoked: the kid left the JWKS; verifiers that cached the JWKS keep it until their cache expires"
+                );
+                Ok(report)
+            }
         },
     }
 }
@@ -43,7 +64,8 @@ pub async fn handle(deps: &Deps, payload: Value) -> Result<Value, Error> {
     let event = Event::parse(&payload);
     let action: &'static str = event.as_ref().map(Event::name).unwrap_or("unknown");
     let result = match event {
-        Ok(e) => dispatch(deps, &e).await,
+        // Boxed: the actions' futures are deep, and a box keeps the runtime's future small.
+        Ok(e) => Box::pin(dispatch(deps, &e)).await,
         Err(e) => Err(e),
     };
     let api_calls = deps.api_calls.get().saturating_sub(calls_before);

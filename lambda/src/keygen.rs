@@ -149,7 +149,7 @@ pub fn sign_and_verify(value: &SecretValue, public: &PublicJwk) -> Result<(), Er
     let token = sign(value, "jwks-rotation-test")?;
     let verifier = verifier(public)?;
     let (payload, header) = jwt::decode_with_verifier(&token, &*verifier).map_err(|e| {
-        Error::TestFailed(format!(
+        Error::test_failed(format!(
             "a token signed by kid `{}` does not verify with the published key: {e}",
             value.kid
         ))
@@ -157,7 +157,7 @@ pub fn sign_and_verify(value: &SecretValue, public: &PublicJwk) -> Result<(), Er
     if header.key_id() != Some(value.kid.as_str())
         || payload.subject() != Some("jwks-rotation-test")
     {
-        return Err(Error::TestFailed(format!(
+        return Err(Error::test_failed(format!(
             "the token signed by kid `{}` came back altered",
             value.kid
         )));

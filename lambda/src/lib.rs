@@ -1,6 +1,9 @@
 //! The jwks-rotation rotation Lambda as a library: the binary `bootstrap` (`main.rs`) builds
-//! [`deps::Deps`] once and hands every event to [`handler::handle`]. The decisions live in the
-//! pure crate `jwks-rotation-core`; this crate reads, calls and writes (see `docs/ROTATION.md`).
+//! [`deps::Deps`] once and hands every event to [`handler::handle`]. The steps and actions, and
+//! every decision in them, live in `jwks-rotation-core` (`actions`, `decide`, `lifecycle`),
+//! written against its `Backend` trait; this crate implements that trait over the AWS SDK
+//! (`store`), and adds the key generator, the event parser, logs and metrics
+//! (see `docs/ROTATION.md`).
 
 pub mod deps;
 pub mod error;
@@ -8,8 +11,6 @@ pub mod event;
 pub mod handler;
 pub mod keygen;
 pub mod metrics;
-pub mod publish;
-pub mod steps;
 pub mod store;
 
 pub use deps::{ApiCallCounter, Deps, MetricsSink};

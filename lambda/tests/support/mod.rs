@@ -301,23 +301,51 @@ impl Env {
             .unwrap_or_default()
     }
 
-    /// The JWKS object's body and registry metadata, if it exists.
+    /// The JWKS object's body and the registry object's body (None when either is absent).
     pub async fn jwks_raw(&self) -> Option<(String, Option<String>)> {
         let cfg = &self.deps.config;
+        let body = self.object(&cfg.object_key).await?;
+        Some((body, self.object(&cfg.registry_key()).await))
+    }
+
+    /// An object's body as text.
+    pub async fn object(&self, key: &str) -> Option<String> {
         let out = self
             .s3
             .get_object()
-            .bucket(&cfg.bucket)
-            .key(&cfg.object_key)
+            .bucket(&self.deps.config.bucket)
+            .key(key)
             .send()
             .await
             .ok()?;
-        let registry = out
-            .metadata()
-            .and_then(|m| m.get("jwks-rotation-registry"))
-            .cloned();
         let body = out.body.collect().await.expect("body").into_bytes();
-        Some((String::from_utf8(body.to_vec()).expect("utf8"), registry))
+        Some(String::from_utf8(body.to_vec()).expect("utf8"))
+    }
+
+    /// Writes (or deletes, with None) an object.
+    pub async fn put_raw(&self, key: &str, body: &Option<String>) {
+        let cfg = &self.deps.config;
+        match body {
+            None => {
+                self.s3
+                    .delete_object()
+                    .bucket(&cfg.bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+            Some(b) => {
+                self.s3
+                    .put_object()
+                    .bucket(&cfg.bucket)
+                    .key(key)
+                    .body(b.clone().into_bytes().into())
+                    .send()
+                    .await
+                    .expect("put");
+            }
+        }
     }
 
     /// Published kids in document order.
@@ -334,31 +362,18 @@ impl Env {
             .collect()
     }
 
-    /// Writes the JWKS object back as it was (or deletes it): what a crash before the JWKS
-    /// write leaves behind.
+    /// Writes the JWKS and registry objects back as they were (or deletes them): what a crash
+    /// before the S3 writes leaves behind.
     pub async fn restore_jwks(&self, saved: &Option<(String, Option<String>)>) {
         let cfg = &self.deps.config;
         match saved {
             None => {
-                self.s3
-                    .delete_object()
-                    .bucket(&cfg.bucket)
-                    .key(&cfg.object_key)
-                    .send()
-                    .await
-                    .expect("delete");
+                self.put_raw(&cfg.object_key, &None).await;
+                self.put_raw(&cfg.registry_key(), &None).await;
             }
             Some((body, registry)) => {
-                let mut req = self
-                    .s3
-                    .put_object()
-                    .bucket(&cfg.bucket)
-                    .key(&cfg.object_key)
-                    .body(body.clone().into_bytes().into());
-                if let Some(r) = registry {
-                    req = req.metadata("jwks-rotation-registry", r);
-                }
-                req.send().await.expect("restore");
+                self.put_raw(&cfg.object_key, &Some(body.clone())).await;
+                self.put_raw(&cfg.registry_key(), registry).await;
             }
         }
     }
