@@ -610,12 +610,12 @@ fn crash_after_every_call_then_retry() {
         let mut failing = 0;
         let mut shown = BTreeSet::new();
         let mut scenarios: Vec<Vec<u64>> = (0..n).map(|k| vec![k]).collect();
-        // Crashes in the retry too, for the multi-step actions.
-        if n <= 40 {
-            for k1 in 0..n {
-                for k2 in 0..n {
-                    scenarios.push(vec![k1, k2]);
-                }
+        // Crashes in the retry too: after every call of the first run, and after every call
+        // (every few calls, for the long actions) of the retry.
+        let stride = (n / 8).max(1) as usize;
+        for k1 in 0..n {
+            for k2 in (0..n).step_by(stride) {
+                scenarios.push(vec![k1, k2]);
             }
         }
         for ks in scenarios {

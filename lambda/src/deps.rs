@@ -12,13 +12,29 @@ use aws_smithy_types::config_bag::ConfigBag;
 use jwks_rotation_core::{Clock, RotationConfig};
 
 /// Counts AWS API requests (every attempt, retries included) of the clients it is attached to.
-#[derive(Debug, Clone, Default)]
-pub struct ApiCallCounter(Arc<AtomicU64>);
+/// For fault-injection tests it can also refuse every request after a given count, which is what
+/// a process killed after that many calls leaves behind.
+#[derive(Debug, Clone)]
+pub struct ApiCallCounter(Arc<AtomicU64>, Arc<AtomicU64>);
+
+impl Default for ApiCallCounter {
+    fn default() -> Self {
+        ApiCallCounter(
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicU64::new(u64::MAX)),
+        )
+    }
+}
 
 impl ApiCallCounter {
     /// Requests sent so far.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// Refuses every request once `total` requests have been sent (None: never). Tests only.
+    pub fn stop_after(&self, total: Option<u64>) {
+        self.1.store(total.unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 }
 
@@ -33,6 +49,9 @@ impl Intercept for ApiCallCounter {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        if self.0.load(Ordering::Relaxed) >= self.1.load(Ordering::Relaxed) {
+            return Err("fault injection: the process was stopped before this call".into());
+        }
         self.0.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

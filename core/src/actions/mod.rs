@@ -38,8 +38,6 @@ pub mod label {
     pub const PREVIOUS: &str = "AWSPREVIOUS";
     /// The pre-published next key.
     pub const NEXT: &str = "NEXT";
-    /// Prefix of our other labels (an emergency key before it signs, a fence copy).
-    pub const OURS_PREFIX: &str = "JWKS_";
     /// The fence: a copy of the signing key put as `AWSCURRENT` so that a label move decided
     /// before it fails.
     pub const FENCE: &str = "JWKS_FENCE";
@@ -51,12 +49,16 @@ pub mod label {
             .filter(|c| *c != '-')
             .take(12)
             .collect();
-        format!("JWKS_EMERGENCY_{short}")
+        format!("{EMERGENCY_PREFIX}{short}")
     }
 
-    /// Whether a label references a key that must stay published while it holds it.
+    /// Prefix of the labels that hold an emergency key until it signs.
+    pub const EMERGENCY_PREFIX: &str = "JWKS_EMERGENCY_";
+
+    /// Whether a label references a key that must stay published while it holds it. The fence
+    /// does not: its version holds a copy of a key that signed, kept by retention like any other.
     pub fn is_reference(label: &str) -> bool {
-        matches!(label, CURRENT | PENDING | NEXT) || label.starts_with(OURS_PREFIX)
+        matches!(label, CURRENT | PENDING | NEXT) || label.starts_with(EMERGENCY_PREFIX)
     }
 }
 

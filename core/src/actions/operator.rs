@@ -179,6 +179,7 @@ pub async fn emergency_rotate<B: Backend>(
                     .await?;
             }
             EmergencyStep::Done { kid } => {
+                state::ensure_jwks(b, &snap.registry).await?;
                 return Ok(Report {
                     outcome: Outcome::EmergencyRotated { kid },
                     published: Some(snap.registry),
@@ -232,6 +233,7 @@ pub async fn revoke<B: Backend>(b: &B, kid: &str) -> Result<Report, B::Error> {
                 state::commit(b, &snap, next).await?;
             }
             RevokeStep::Done => {
+                state::ensure_jwks(b, &snap.registry).await?;
                 return Ok(Report {
                     outcome: Outcome::Revoked {
                         kid: kid.to_string(),

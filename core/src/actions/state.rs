@@ -75,7 +75,7 @@ impl View {
     pub fn secret_keys(&self) -> SecretKeys<'_> {
         let mut held = Vec::new();
         for (version, ls) in &self.labels {
-            if ls.iter().any(|l| l.starts_with(label::OURS_PREFIX))
+            if ls.iter().any(|l| l.starts_with(label::EMERGENCY_PREFIX))
                 && let Some(k) = self.key_of(version)
             {
                 held.push(k);
@@ -238,6 +238,17 @@ pub async fn sync_jwks<B: Backend>(
         }
     }
     Err(ActionFailure::Contention(MAX_ATTEMPTS).into())
+}
+
+/// Makes sure the JWKS is the projection of `registry` (one read; a write only when it lags,
+/// after a writer stopped between the registry write and the JWKS write).
+pub async fn ensure_jwks<B: Backend>(b: &B, registry: &Published) -> Result<(), B::Error> {
+    let body = registry.jwks_body();
+    match b.read_jwks().await? {
+        Some(j) if j.body == body => Ok(()),
+        Some(j) => sync_jwks(b, body, Precondition::IfMatch(j.etag)).await,
+        None => sync_jwks(b, body, Precondition::IfAbsent).await,
+    }
 }
 
 /// Reads the key stored in `version`.

@@ -308,8 +308,12 @@ pub fn full_rotation_noting(
     problems: &mut Vec<String>,
 ) -> Result<(String, Outcome), String> {
     let mut log = Vec::new();
+    // A step failure is a problem in a rotation this function started; a re-attempt of a
+    // rotation left in progress by earlier actions may fail (and cancel itself).
+    let mut fresh_failed = false;
     for _ in 0..3 {
         let attempt = lock(&h.world).rotate_secret();
+        let fresh = attempt.is_ok();
         let token = match attempt {
             Ok(t) => t,
             Err(pending) => {
@@ -329,24 +333,26 @@ pub fn full_rotation_noting(
         };
         let c = block_on(create_secret(h, &token));
         log.push(format!("create {}", describe(&c)));
-        let Ok(created) = c else { continue };
+        let Ok(created) = c else {
+            fresh_failed |= fresh;
+            continue;
+        };
         let t = block_on(test_secret(h, &token));
         log.push(format!("test {}", describe(&t)));
         if t.is_err() {
+            fresh_failed |= fresh;
             continue;
         }
         let f = block_on(finish_secret(h, &token));
         log.push(format!("finish {}", describe(&f)));
         note_result(&mut lock(&h.world), &Action::Finish(token.clone()), &f);
         if f.is_ok() {
-            if log.len() > 3 {
-                problems.push(format!(
-                    "the rotation needed re-attempts: {}",
-                    log.join("; ")
-                ));
+            if fresh_failed {
+                problems.push(format!("a rotation step failed: {}", log.join("; ")));
             }
             return Ok((token, created.outcome));
         }
+        fresh_failed |= fresh;
     }
     Err(format!(
         "rotation did not complete in 3 attempts: {}",

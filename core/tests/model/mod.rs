@@ -135,6 +135,9 @@ pub struct World {
     /// The calls, as "actor:op", for failure reports.
     pub trace: Vec<String>,
     pub record_trace: bool,
+    /// Parsed JWKS (etag -> problems, kids) and registry (etag -> revoked kids), for speed.
+    jwks_cache: Option<(String, Vec<String>, BTreeSet<String>)>,
+    registry_cache: Option<(String, Result<BTreeSet<String>, String>)>,
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -179,6 +182,8 @@ impl World {
             violations: Vec::new(),
             trace: Vec::new(),
             record_trace: true,
+            jwks_cache: None,
+            registry_cache: None,
         }
     }
 
@@ -468,51 +473,17 @@ impl World {
         let mut out = Vec::new();
         let mut bad = |m: String| out.push(format!("[{ctx} @ {}] {m}", now.to_rfc3339()));
         // Invariant 4 on the raw document.
-        let mut jwks_kids: BTreeSet<String> = BTreeSet::new();
-        if let Some(o) = &self.jwks {
-            match serde_json::from_slice::<Value>(&o.body) {
-                Err(e) => bad(format!("JWKS is not JSON: {e}")),
-                Ok(doc) => match doc.get("keys").and_then(Value::as_array) {
-                    None => bad("JWKS has no keys array".into()),
-                    Some(keys) => {
-                        for k in keys {
-                            let Some(obj) = k.as_object() else {
-                                bad("JWKS key is not an object".into());
-                                continue;
-                            };
-                            let kid = obj.get("kid").and_then(Value::as_str).unwrap_or("");
-                            let alg = obj.get("alg").and_then(Value::as_str).unwrap_or("");
-                            let use_ = obj.get("use").and_then(Value::as_str).unwrap_or("");
-                            if kid.is_empty() || alg.is_empty() || use_ != "sig" {
-                                bad(format!("inv4: key `{kid}` lacks kid/alg/use=sig"));
-                            }
-                            for m in PRIVATE_MEMBERS {
-                                if obj.contains_key(m) {
-                                    bad(format!("inv4: key `{kid}` carries private member `{m}`"));
-                                }
-                            }
-                            if !jwks_kids.insert(kid.to_string()) {
-                                bad(format!("inv4: kid `{kid}` listed twice"));
-                            }
-                        }
-                    }
-                },
-            }
+        let (jwks_problems, jwks_kids) = self.parsed_jwks();
+        for p in jwks_problems {
+            bad(p);
         }
-        let registry = match &self.registry {
-            None => None,
-            Some(o) => match Published::from_registry_json(&o.body) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    bad(format!("registry unreadable: {e}"));
-                    None
-                }
-            },
+        let revoked = match self.parsed_registry() {
+            Ok(r) => r,
+            Err(e) => {
+                bad(e);
+                BTreeSet::new()
+            }
         };
-        let revoked: BTreeSet<String> = registry
-            .as_ref()
-            .map(|r| r.revoked.keys().cloned().collect())
-            .unwrap_or_default();
         for k in &jwks_kids {
             self.track
                 .kids
@@ -596,6 +567,67 @@ impl World {
             }
         }
         out
+    }
+
+    fn parsed_jwks(&mut self) -> (Vec<String>, BTreeSet<String>) {
+        let Some(o) = &self.jwks else {
+            return (vec![], BTreeSet::new());
+        };
+        if let Some((e, p, k)) = &self.jwks_cache
+            && *e == o.etag
+        {
+            return (p.clone(), k.clone());
+        }
+        let mut problems = Vec::new();
+        let mut kids = BTreeSet::new();
+        match serde_json::from_slice::<Value>(&o.body) {
+            Err(e) => problems.push(format!("JWKS is not JSON: {e}")),
+            Ok(doc) => match doc.get("keys").and_then(Value::as_array) {
+                None => problems.push("JWKS has no keys array".into()),
+                Some(keys) => {
+                    for k in keys {
+                        let Some(obj) = k.as_object() else {
+                            problems.push("JWKS key is not an object".into());
+                            continue;
+                        };
+                        let kid = obj.get("kid").and_then(Value::as_str).unwrap_or("");
+                        let alg = obj.get("alg").and_then(Value::as_str).unwrap_or("");
+                        let use_ = obj.get("use").and_then(Value::as_str).unwrap_or("");
+                        if kid.is_empty() || alg.is_empty() || use_ != "sig" {
+                            problems.push(format!("inv4: key `{kid}` lacks kid/alg/use=sig"));
+                        }
+                        for m in PRIVATE_MEMBERS {
+                            if obj.contains_key(m) {
+                                problems.push(format!(
+                                    "inv4: key `{kid}` carries private member `{m}`"
+                                ));
+                            }
+                        }
+                        if !kids.insert(kid.to_string()) {
+                            problems.push(format!("inv4: kid `{kid}` listed twice"));
+                        }
+                    }
+                }
+            },
+        }
+        self.jwks_cache = Some((o.etag.clone(), problems.clone(), kids.clone()));
+        (problems, kids)
+    }
+
+    fn parsed_registry(&mut self) -> Result<BTreeSet<String>, String> {
+        let Some(o) = &self.registry else {
+            return Ok(BTreeSet::new());
+        };
+        if let Some((e, r)) = &self.registry_cache
+            && *e == o.etag
+        {
+            return r.clone();
+        }
+        let r = Published::from_registry_json(&o.body)
+            .map(|r| r.revoked.keys().cloned().collect())
+            .map_err(|e| format!("registry unreadable: {e}"));
+        self.registry_cache = Some((o.etag.clone(), r.clone()));
+        r
     }
 
     pub fn record(&mut self, v: Vec<String>) {
