@@ -316,7 +316,10 @@ async fn cleanup_removes_a_retired_key_only_after_token_validity_and_grace() {
     // Nothing left to remove: no write.
     let state = env.state().await;
     let out = env.action(json!({"action": "cleanup"})).await.unwrap();
-    assert_eq!(out["apiCalls"], 2, "reads the registry and the JWKS, writes nothing");
+    assert_eq!(
+        out["apiCalls"], 2,
+        "reads the registry and the JWKS, writes nothing"
+    );
     assert_eq!(env.state().await, state);
 }
 
