@@ -3,7 +3,7 @@
 
 Usage: moto_faithful.py PORT [HOST]
 
-Code that would fail on AWS must fail here too, so three moto behaviours are brought in line
+Code that would fail on AWS must fail here too, so these moto behaviours are brought in line
 with AWS Secrets Manager (moto 5.2.5; see /work/shared/spec/TOOLCHAIN.md):
 
 (a) PutSecretValue with a ClientRequestToken that already names a version holding a value:
@@ -19,9 +19,25 @@ with AWS Secrets Manager (moto 5.2.5; see /work/shared/spec/TOOLCHAIN.md):
 (c) UpdateSecretVersionStage moving any label (also custom ones such as NEXT) onto a version
     while the label is attached to another version requires RemoveFromVersionId naming that
     version (moto only enforces it for AWSCURRENT and lets custom labels sit on two versions).
-(d) Moving AWSCURRENT with UpdateSecretVersionStage also moves moto's default version, so a
-    later PutSecretValue(VersionStages=[AWSCURRENT]) demotes the right version to AWSPREVIOUS
-    (moto would demote the stale default and leave AWSCURRENT on two versions).
+(d) The current version is whichever version holds the AWSCURRENT label, never a cached id:
+    moto keeps a "default version id" that UpdateSecretVersionStage does not move, so
+    GetSecretValue without version arguments returned a stale version and a later
+    PutSecretValue(VersionStages=[AWSCURRENT]) demoted the stale default and left AWSCURRENT on
+    two versions. Here moto's default version id is derived from the labels on every read, so
+    it is right whatever moved the label (UpdateSecretVersionStage with MoveToVersionId or only
+    RemoveFromVersionId, PutSecretValue with custom labels, ...).
+(e) PutSecretValue(VersionStages=[AWSCURRENT, ...]) moves AWSCURRENT onto the new version and
+    AWSPREVIOUS onto the version that held AWSCURRENT (taken off wherever it was), and leaves
+    every other label of that version in place (moto replaced its label list with
+    ["AWSPREVIOUS"], dropping e.g. AWSPENDING or NEXT). So after a rotation that left AWSPENDING
+    on the current version T, PutSecretValue(E, [AWSCURRENT]) leaves AWSPENDING alone on T, and
+    RotateSecret is refused from then on, as on AWS. The other labels named in the call move
+    off the versions that held them; filling a value-less version (RotateSecret's AWSPENDING)
+    keeps the labels it had.
+(f) UpdateSecretVersionStage with a RemoveFromVersionId that does not hold the label is refused
+    with InvalidParameterException and changes nothing, also when it names the MoveToVersionId
+    and no version holds the label (this launcher answered that with a no-op). moto itself
+    already refuses the other cases ("Version stage ... not found in version ...").
 
 The patches are installed before the server starts; prints "moto_faithful ready" on stderr.
 """
@@ -149,11 +165,22 @@ def update_secret_version_stage(
             if move_to_version_id not in secret.versions:
                 raise InvalidParameterException(f"Not a valid version: {move_to_version_id}")
             others = [vid for vid in holders if vid != move_to_version_id]
-            if others and remove_from_version_id != others[0]:
+            if others and not remove_from_version_id:
                 raise InvalidParameterException(
                     f"The parameter RemoveFromVersionId can't be empty. Staging label "
                     f"{version_stage} is currently attached to version {others[0]}, so you "
                     f"must explicitly reference that version in RemoveFromVersionId."
+                )
+            if others and remove_from_version_id != others[0]:
+                raise InvalidParameterException(
+                    f"The parameter RemoveFromVersionId ({remove_from_version_id}) is not "
+                    f"currently attached to the version that holds staging label "
+                    f"{version_stage} ({others[0]})."
+                )
+            if remove_from_version_id and remove_from_version_id not in holders:
+                raise InvalidParameterException(  # (f)
+                    f"The parameter RemoveFromVersionId ({remove_from_version_id}) is not "
+                    f"currently attached to the staging label {version_stage}."
                 )
             if not others and move_to_version_id in holders and not remove_from_version_id:
                 return secret.arn, secret.name  # already there: AWS no-op
@@ -163,10 +190,7 @@ def update_secret_version_stage(
         self, secret_id, version_stage, remove_from_version_id, move_to_version_id
     )
     secret = self.secrets[secret_id]
-    # moto does not follow a moved AWSCURRENT with its default version, so a later
-    # PutSecretValue([AWSCURRENT]) would demote the wrong version and leave two AWSCURRENT.
-    if version_stage == "AWSCURRENT" and move_to_version_id:
-        secret.set_default_version_id(move_to_version_id)
+    # (moto's default version follows AWSCURRENT by itself: see (d), _current_version_id.)
     # never the same label twice on one version
     for v in secret.versions.values():
         seen = []
@@ -177,6 +201,61 @@ def update_secret_version_stage(
     return result
 
 
+def _current_version_id(self):
+    """(d) moto's "default version id": the version holding AWSCURRENT, read from the labels."""
+    for version_id, version in self.versions.items():
+        if "AWSCURRENT" in version["version_stages"]:
+            return version_id
+    return None
+
+
+def _ignore_default_version_id(self, version_id):
+    """moto's own assignments of the default version id are ignored: the labels decide."""
+
+
+def reset_default_version(self, secret_version, version_id):
+    """(e) `version_id` becomes AWSCURRENT (PutSecretValue/UpdateSecret with AWSCURRENT).
+
+    moto overwrote the cached default version's labels with ["AWSPREVIOUS"]. AWS moves only
+    labels: AWSCURRENT from its holder (found from the labels) to this version, AWSPREVIOUS to
+    that holder, and each other label named for this version off the version that had it.
+    """
+    stages = secret_version["version_stages"]
+    existing = self.versions.get(version_id)
+    if existing is not None and existing is not secret_version:
+        # A value-less version (RotateSecret's AWSPENDING) being filled keeps its labels.
+        stages.extend(existing["version_stages"])
+    if "AWSCURRENT" not in stages:
+        stages.append("AWSCURRENT")
+    seen = []
+    for s in stages:
+        if s not in seen:
+            seen.append(s)
+    stages[:] = seen
+    others = {vid: v for vid, v in self.versions.items() if vid != version_id}
+    holders = [vid for vid, v in others.items() if "AWSCURRENT" in v["version_stages"]]
+    for label in stages:
+        if label == "AWSCURRENT":
+            continue
+        for v in others.values():
+            if label in v["version_stages"]:
+                v["version_stages"].remove(label)
+    for vid in holders:
+        others[vid]["version_stages"].remove("AWSCURRENT")
+    if holders:
+        # Whenever AWSCURRENT moves, AWSPREVIOUS moves to the version it was removed from.
+        for v in others.values():
+            if "AWSPREVIOUS" in v["version_stages"]:
+                v["version_stages"].remove("AWSPREVIOUS")
+        if "AWSPREVIOUS" in stages:
+            stages.remove("AWSPREVIOUS")
+        for vid in holders:
+            others[vid]["version_stages"].append("AWSPREVIOUS")
+    self.versions[version_id] = secret_version
+
+
+models.FakeSecret.default_version_id = property(_current_version_id, _ignore_default_version_id)
+models.FakeSecret.reset_default_version = reset_default_version
 Backend._check_with_existing_secrets_and_versions = _check_with_existing_secrets_and_versions
 Backend.rotate_secret = rotate_secret
 Backend.update_secret_version_stage = update_secret_version_stage
