@@ -12,6 +12,7 @@ pub mod jwks;
 pub mod key_spec;
 pub mod lifecycle;
 pub mod secret_value;
+pub mod status;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ConfigError, KidStrategy, RotationConfig};

@@ -21,7 +21,7 @@ pub enum Error {
     )]
     UnknownStep(String),
     /// An action event with an unknown action.
-    #[error("unknown action `{0}`: expected cleanup, emergencyRotate or revoke")]
+    #[error("unknown action `{0}`: expected cleanup, emergencyRotate, revoke or status")]
     UnknownAction(String),
     /// The event names another secret than the one this function rotates.
     #[error(

@@ -69,6 +69,8 @@ pub enum Action {
         /// The kid.
         kid: String,
     },
+    /// Report what is published and signing, and every inconsistency; changes nothing.
+    Status,
 }
 
 impl Action {
@@ -78,6 +80,7 @@ impl Action {
             Action::Cleanup => "cleanup",
             Action::EmergencyRotate { .. } => "emergencyRotate",
             Action::Revoke { .. } => "revoke",
+            Action::Status => "status",
         }
     }
 }
@@ -141,6 +144,7 @@ impl Event {
                 "revoke" => Action::Revoke {
                     kid: string_field(obj, "kid")?.to_string(),
                 },
+                "status" => Action::Status,
                 other => return Err(Error::UnknownAction(other.to_string())),
             };
             return Ok(Event::Action {

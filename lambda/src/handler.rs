@@ -45,6 +45,7 @@ async fn dispatch(deps: &Deps, event: &Event) -> Result<Report, Error> {
                 }
                 Ok(report)
             }
+            Action::Status => actions::status(deps).await,
             Action::Revoke { kid } => {
                 let report = actions::revoke(deps, kid).await?;
                 tracing::warn!(
@@ -136,6 +137,9 @@ pub async fn handle(deps: &Deps, payload: Value) -> Result<Value, Error> {
     }
     if let Some(p) = &report.published {
         body["kids"] = json!(p.kids());
+    }
+    if let Outcome::Status(status) = &report.outcome {
+        body["status"] = serde_json::to_value(status).unwrap_or_default();
     }
     Ok(body)
 }

@@ -161,6 +161,26 @@ impl Backend for Deps {
             .unwrap_or_default())
     }
 
+    async fn describe_with_schedule(
+        &self,
+    ) -> Result<(jwks_rotation_core::actions::Labels, Option<DateTime<Utc>>), Error> {
+        let out = self
+            .secrets
+            .describe_secret()
+            .secret_id(&self.config.secret_id)
+            .send()
+            .await
+            .map_err(|e| sm_error("DescribeSecret", e))?;
+        let labels = out
+            .version_ids_to_stages()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        let next = out
+            .next_rotation_date()
+            .and_then(|d| DateTime::from_timestamp(d.secs(), 0));
+        Ok((labels, next))
+    }
+
     async fn get(&self, version_id: Option<&str>, stage: Option<&str>) -> Result<Fetched, Error> {
         let result = self
             .secrets

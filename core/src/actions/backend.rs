@@ -99,6 +99,13 @@ pub trait Backend: Sync {
 
     /// `DescribeSecret`: version id -> labels.
     fn describe(&self) -> impl Future<Output = Result<Labels, Self::Error>> + Send;
+    /// `DescribeSecret` with the next scheduled rotation Secrets Manager reports (the status
+    /// action). The default knows no schedule.
+    fn describe_with_schedule(
+        &self,
+    ) -> impl Future<Output = Result<(Labels, Option<DateTime<Utc>>), Self::Error>> + Send {
+        async { Ok((self.describe().await?, None)) }
+    }
     /// `GetSecretValue` by version id and/or label.
     fn get(
         &self,

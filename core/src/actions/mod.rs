@@ -19,7 +19,7 @@ pub mod state;
 pub use backend::{
     Backend, Fetched, Labels, MoveOutcome, Precondition, PutOutcome, RegistryRead, WriteOutcome,
 };
-pub use operator::{cleanup, emergency_rotate, revoke};
+pub use operator::{cleanup, emergency_rotate, revoke, status};
 pub use rotation::{create_secret, finish_secret, test_secret};
 pub use state::{MAX_ATTEMPTS, View};
 
@@ -184,6 +184,8 @@ pub enum Outcome {
         /// The revoked kid.
         kid: String,
     },
+    /// status: what is published and signing, and every inconsistency seen.
+    Status(Box<crate::status::Status>),
 }
 
 impl Outcome {
@@ -203,6 +205,7 @@ impl Outcome {
             Outcome::EmergencyRotated { .. } => "EmergencyRotated",
             Outcome::Superseded => "Superseded",
             Outcome::Revoked { .. } => "Revoked",
+            Outcome::Status(_) => "Status",
         }
     }
 }
@@ -214,6 +217,13 @@ pub struct Report {
     pub outcome: Outcome,
     /// The registry after the step, if known.
     pub published: Option<Published>,
+}
+
+impl Report {
+    /// A report with the registry the step saw or wrote.
+    pub fn new(outcome: Outcome, published: Option<Published>) -> Report {
+        Report { outcome, published }
+    }
 }
 
 /// A version token derived from another token and a purpose (`uuid5(token, purpose)`), so a

@@ -246,3 +246,42 @@ pub async fn revoke<B: Backend>(b: &B, kid: &str) -> Result<Report, B::Error> {
     }
     Err(ActionFailure::Contention(MAX_ATTEMPTS * 3).into())
 }
+
+/// status: reads the registry, the labels (with the next scheduled rotation) and the JWKS, and
+/// answers what is published and signing and every inconsistency it sees. Three calls, no write,
+/// no permission beyond the function's own.
+pub async fn status<B: Backend>(b: &B) -> Result<Report, B::Error> {
+    let now = b.now();
+    let read = b.read_registry().await?;
+    let present = read.is_some();
+    let (labels, next_rotation) = b.describe_with_schedule().await?;
+    let jwks = b.read_jwks().await?;
+    let registry = match &read {
+        Some(r) => crate::lifecycle::Published::from_registry_json(&r.body)
+            .map_err(|e| ActionFailure::Unreadable(e.to_string()))?,
+        None => match &jwks {
+            Some(j) => crate::jwks::Jwks::parse(&j.body)
+                .ok()
+                .and_then(|jw| {
+                    crate::lifecycle::Published::from_legacy(&jw, j.legacy_registry.as_deref(), now)
+                        .ok()
+                })
+                .unwrap_or_default(),
+            None => crate::lifecycle::Published::default(),
+        },
+    };
+    let status = crate::status::status(
+        &registry,
+        present,
+        &labels,
+        jwks.as_ref().map(|j| j.body.as_slice()),
+        next_rotation,
+        now,
+        retention(b),
+        b.config().min_activation_grace_period,
+    );
+    Ok(Report::new(
+        Outcome::Status(Box::new(status)),
+        Some(registry),
+    ))
+}

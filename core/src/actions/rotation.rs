@@ -299,7 +299,10 @@ pub async fn finish_secret<B: Backend>(b: &B, token: &str) -> Result<Report, B::
         if attempt > 0 {
             snap = state::read_snapshot(b, &known).await?;
         }
-        let next_state = decide::publish(&snap.registry, &snap.view, now, retention(b));
+        let mut next_state = decide::publish(&snap.registry, &snap.view, now, retention(b));
+        // The version that signs now is always registered (the status action names its kid
+        // without reading the secret), also when a deferred rotation changes nothing else.
+        snap.view.register(&mut next_state);
         if let Some(published) = state::commit(b, &snap, next_state).await? {
             return Ok(Report {
                 outcome: Outcome::Finished { new_next },
