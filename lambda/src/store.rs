@@ -148,17 +148,7 @@ impl Backend for Deps {
     }
 
     async fn describe(&self) -> Result<jwks_rotation_core::actions::Labels, Error> {
-        let out = self
-            .secrets
-            .describe_secret()
-            .secret_id(&self.config.secret_id)
-            .send()
-            .await
-            .map_err(|e| sm_error("DescribeSecret", e))?;
-        Ok(out
-            .version_ids_to_stages()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default())
+        Ok(self.describe_with_schedule().await?.0)
     }
 
     async fn describe_with_schedule(

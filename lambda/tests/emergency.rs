@@ -3,17 +3,9 @@
 
 mod support;
 
-use jwks_rotation_core::{Jwks, RotationKind};
-use jwks_rotation_lambda::keygen;
+use jwks_rotation_core::RotationKind;
 use serde_json::json;
-use support::{Env, assert_signing_key_published, config};
-
-async fn verify_current_signs(env: &Env) {
-    let key = env.key_at("AWSCURRENT").await.unwrap();
-    let (body, _) = env.jwks_raw().await.unwrap();
-    let jwks = Jwks::parse(body.as_bytes()).unwrap();
-    keygen::sign_and_verify(&key, jwks.get(&key.kid).expect("signing key published")).unwrap();
-}
+use support::{Env, assert_signing_key_published, config, verify_current_signs};
 
 #[tokio::test]
 async fn emergency_rotation_signs_at_once_and_retires_the_old_key() {

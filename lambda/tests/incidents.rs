@@ -9,17 +9,10 @@ use chrono::TimeDelta;
 use jwks_rotation_core::Jwks;
 use jwks_rotation_lambda::keygen;
 use serde_json::json;
-use support::{Env, assert_signing_key_published, config};
+use support::{Env, assert_signing_key_published, config, verify_current_signs};
 
 fn days(n: i64) -> TimeDelta {
     TimeDelta::days(n)
-}
-
-async fn verify_current_signs(env: &Env) {
-    let key = env.key_at("AWSCURRENT").await.unwrap();
-    let (body, _) = env.jwks_raw().await.unwrap();
-    let jwks = Jwks::parse(body.as_bytes()).unwrap();
-    keygen::sign_and_verify(&key, jwks.get(&key.kid).expect("signing key published")).unwrap();
 }
 
 /// Defect 1: finishSecret moved AWSCURRENT to N and stopped before its S3 writes; an emergency

@@ -425,3 +425,16 @@ pub async fn assert_signing_key_published(env: &Env) {
         );
     }
 }
+
+/// Asserts the key at AWSCURRENT signs a token that verifies with the key the JWKS publishes
+/// under its kid.
+pub async fn verify_current_signs(env: &Env) {
+    let key = env.key_at("AWSCURRENT").await.unwrap();
+    let (body, _) = env.jwks_raw().await.unwrap();
+    let jwks = jwks_rotation_core::Jwks::parse(body.as_bytes()).unwrap();
+    jwks_rotation_lambda::keygen::sign_and_verify(
+        &key,
+        jwks.get(&key.kid).expect("signing key published"),
+    )
+    .unwrap();
+}
