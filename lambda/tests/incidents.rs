@@ -6,8 +6,6 @@
 mod support;
 
 use chrono::TimeDelta;
-use jwks_rotation_core::Jwks;
-use jwks_rotation_lambda::keygen;
 use serde_json::json;
 use support::{Env, assert_signing_key_published, config, verify_current_signs};
 
