@@ -49,7 +49,22 @@ test: tools lambda
 	@echo "==> cargo test --workspace"
 	cargo test --workspace
 	@$(MAKE) --no-print-directory test-demo
+	@$(MAKE) --no-print-directory test-interop
 	@$(MAKE) --no-print-directory test-pulumi
+
+# The verifier compatibility matrix: the shipped bootstrap's JWKS and tokens for every algorithm,
+# checked by jose, jsonwebtoken + jwks-rsa, PyJWT, joserfc, keyfunc + golang-jwt, jwx and
+# nimbus-jose-jwt, and the provider's OpenID configuration by go-oidc (tests/interop/run.py).
+# Writes target/interop/matrix.md; ends with `N passed, M failed, K skipped`.
+.PHONY: test-interop
+test-interop: tools lambda
+	@scripts/ensure-faketime.sh
+	@tests/interop/ensure.sh
+	@echo "==> interop: verifier compatibility matrix and OIDC discovery (tests/interop)"
+	@$(VENV)/bin/python tests/interop/run.py --go-bin target/interop/bin/interop-go \
+		--java-dir target/interop/java \
+		--provider "$${CARGO_TARGET_DIR:-target}/debug/pulumi-resource-jwks-rotation" \
+		--openid-example "$${CARGO_TARGET_DIR:-target}/debug/examples/openid_document"
 
 # The Pulumi CLI v3.274.1 and its language hosts, built from the Go module proxy (cached per
 # machine under ~/.cache/jwks-rotation/tools, linked as .tools/pulumi), and the npm/PyPI packages

@@ -84,9 +84,9 @@ pub const JWKS_DOCUMENT_OVERHEAD_BYTES: u64 = 128;
 /// Largest RSA modulus the rotation function generates. Key generation time grows steeply with
 /// the modulus and has a long tail (docs/BENCHMARKS.md, "RSA key generation and function
 /// sizing"): the function is sized per modulus up to 4096 bits, while at 8192 bits the slowest
-/// key measured took 24 s on a full core, so an `emergencyRotate` (two keys) at the 10x margin
-/// would need a full vCPU for 8 minutes, too close to Lambda's 15-minute limit to size from so
-/// few samples. Above 3072 bits, EC keys (ES384, ES512) give more strength for less.
+/// key measured took 21.7 s of CPU (35 s wall), so an `emergencyRotate` (two keys) at the 10x
+/// margin would need a full vCPU (1769 MB) for over 7 minutes, and 50 minutes at 256 MB, beyond
+/// Lambda's 15-minute limit. Above 3072 bits, EC keys (ES384, ES512) give more strength for less.
 pub const MAX_FUNCTION_RSA_BITS: u32 = 4096;
 
 /// Prefix of the private key registry objects. The registry (per kid: public key, version ids,
@@ -513,7 +513,7 @@ pub fn validate_function_key_spec(spec: KeySpec) -> Result<(), ConfigError> {
             input: "keySpec.modulusLength",
             value: bits.to_string(),
             rule: format!(
-                "the rotation Lambda generates RSA keys of at most {MAX_FUNCTION_RSA_BITS} bits: larger keys take too long to generate within its timeout (at 8192 bits up to 24 s per key on a full vCPU, measured; see docs/BENCHMARKS.md); use {MAX_FUNCTION_RSA_BITS} or an EC algorithm (ES384, ES512)"
+                "the rotation Lambda generates RSA keys of at most {MAX_FUNCTION_RSA_BITS} bits: larger keys take too long to generate within its timeout (at 8192 bits up to 22 s of CPU per key, measured: docs/BENCHMARKS.md); use {MAX_FUNCTION_RSA_BITS} or an EC algorithm (ES384, ES512)"
             ),
         }),
         _ => Ok(()),

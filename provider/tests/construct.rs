@@ -376,16 +376,18 @@ async fn existing_bucket_creates_no_bucket_and_scopes_grants_to_it() {
         );
     }
     let object_arn = "arn:aws:s3:::my-existing-bucket/.well-known/jwks.json";
+    let registry_arn =
+        "arn:aws:s3:::my-existing-bucket/.jwks-rotation/.well-known/jwks.json.registry.json";
     let role_policy = one(&regs, "aws:iam/rolePolicy:RolePolicy").document("policy");
     let s3: Vec<Json> = statements(&role_policy)
         .into_iter()
         .filter(|s| s.to_string().contains("s3:"))
         .collect();
-    assert_eq!(s3.len(), 2, "{role_policy}");
+    assert_eq!(s3.len(), 3, "{role_policy}");
     for s in &s3 {
         for r in resources(s) {
             assert!(
-                r == object_arn || r == "arn:aws:s3:::my-existing-bucket",
+                r == object_arn || r == registry_arn || r == "arn:aws:s3:::my-existing-bucket",
                 "unexpected S3 resource {r}"
             );
         }
@@ -393,7 +395,10 @@ async fn existing_bucket_creates_no_bucket_and_scopes_grants_to_it() {
             assert_eq!(s["Action"], json!("s3:ListBucket"));
             assert_eq!(
                 s["Condition"]["StringEquals"]["s3:prefix"],
-                json!(".well-known/jwks.json")
+                json!([
+                    ".well-known/jwks.json",
+                    ".jwks-rotation/.well-known/jwks.json.registry.json"
+                ])
             );
         }
     }
@@ -462,11 +467,12 @@ async fn the_lambda_has_exactly_one_inline_policy_and_nothing_wider() {
     let allowed = [
         SECRET_ARN.to_string(),
         format!("arn:aws:s3:::{bucket}/.well-known/jwks.json"),
+        format!("arn:aws:s3:::{bucket}/.jwks-rotation/.well-known/jwks.json.registry.json"),
         format!("arn:aws:s3:::{bucket}"),
         "arn:aws:logs:us-east-1:123456789012:log-group:jwks-rotation-logs-a1b2c3d:*".to_string(),
     ];
     let st = statements(&doc);
-    assert_eq!(st.len(), 4, "{doc}");
+    assert_eq!(st.len(), 5, "{doc}");
     for s in &st {
         assert_eq!(s["Effect"], json!("Allow"));
         for r in resources(s) {
@@ -925,6 +931,212 @@ async fn issuer_publishes_the_openid_configuration() {
         json!(
             "https://jwks-bucket-a1b2c3d.s3.us-east-1.amazonaws.com/.well-known/openid-configuration"
         )
+    );
+}
+
+/// Whether an IAM resource pattern (`*` any run, `?` one character) matches `arn`.
+fn iam_matches(pattern: &str, arn: &str) -> bool {
+    fn go(p: &[char], a: &[char]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], a) || (!a.is_empty() && go(p, &a[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x == y => go(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let a: Vec<char> = arn.chars().collect();
+    go(&p, &a)
+}
+
+/// The Allow statements of a policy (document or statements array) whose resources match `arn`.
+fn allows(policy: &Json, arn: &str) -> Vec<Json> {
+    let list = match policy {
+        Json::Array(a) => a.clone(),
+        other => statements(other),
+    };
+    list.into_iter()
+        .filter(|s| s["Effect"] == "Allow" && resources(s).iter().any(|r| iam_matches(r, arn)))
+        .collect()
+}
+
+#[test]
+fn iam_patterns_match_like_iam() {
+    assert!(iam_matches(
+        "arn:aws:s3:::b/*",
+        "arn:aws:s3:::b/.jwks-rotation/x"
+    ));
+    assert!(iam_matches("arn:aws:s3:::b/a?c", "arn:aws:s3:::b/abc"));
+    assert!(!iam_matches(
+        "arn:aws:s3:::b/jwks.json",
+        "arn:aws:s3:::b/jwks.json.x"
+    ));
+}
+
+#[tokio::test]
+async fn the_private_registry_is_granted_to_the_lambda_only() {
+    let cases = [
+        (
+            json!({"cloudFront": {}, "publicRead": true, "issuer": "https://issuer.example.com"}),
+            "jwks-bucket-a1b2c3d",
+        ),
+        (json!({"publicRead": true}), "jwks-bucket-a1b2c3d"),
+        (
+            json!({"bucket": "my-existing-bucket", "cloudFront": {}, "publicRead": true}),
+            "my-existing-bucket",
+        ),
+    ];
+    for (patch, bucket) in cases {
+        let mut h = Harness::start(false).await;
+        h.construct("jwks", with(patch.clone()))
+            .await
+            .expect("construct succeeds");
+        let regs = h.registrations();
+        assert_valid_children(&regs);
+        let jwks = format!("arn:aws:s3:::{bucket}/.well-known/jwks.json");
+        let registry =
+            format!("arn:aws:s3:::{bucket}/.jwks-rotation/.well-known/jwks.json.registry.json");
+
+        // The Lambda reads and writes it, and may list exactly the two keys.
+        let role = one(&regs, "aws:iam/rolePolicy:RolePolicy").document("policy");
+        let grants = allows(&role, &registry);
+        assert_eq!(grants.len(), 1, "{patch}: {role}");
+        assert_eq!(grants[0]["Action"], json!(["s3:GetObject", "s3:PutObject"]));
+        let list = statements(&role)
+            .into_iter()
+            .find(|s| s["Action"] == "s3:ListBucket")
+            .expect("a ListBucket statement");
+        assert_eq!(
+            list["Condition"]["StringEquals"]["s3:prefix"],
+            json!([
+                ".well-known/jwks.json",
+                ".jwks-rotation/.well-known/jwks.json.registry.json"
+            ])
+        );
+
+        // Nobody else: not the bucket policy, not the statements to merge, not CloudFront.
+        let out = outputs_json(&h);
+        let merge: Json =
+            serde_json::from_str(out["bucketPolicyStatements"].as_str().unwrap_or(""))
+                .unwrap_or_default();
+        let mut policies = vec![merge];
+        if bucket != "my-existing-bucket" {
+            policies.push(one(&regs, "aws:s3/bucketPolicy:BucketPolicy").document("policy"));
+        }
+        for policy in &policies {
+            assert!(
+                !allows(policy, &jwks).is_empty(),
+                "{patch}: the JWKS is readable: {policy}"
+            );
+            assert!(
+                allows(policy, &registry).is_empty(),
+                "{patch}: the registry must never be granted: {policy}"
+            );
+            assert!(!policy.to_string().contains(".jwks-rotation"), "{policy}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_existing_dotted_bucket_gets_a_path_style_jwks_url() {
+    let mut h = Harness::start(false).await;
+    h.construct(
+        "jwks",
+        with(json!({"bucket": "jwks.example.com", "issuer": "https://issuer.example.com"})),
+    )
+    .await
+    .expect("construct succeeds");
+    let regs = h.registrations();
+    assert_valid_children(&regs);
+    let out = outputs_json(&h);
+    // The region is the deployment's, from the secret ARN (us-east-1 in the stand-in).
+    let url = "https://s3.us-east-1.amazonaws.com/jwks.example.com/.well-known/jwks.json";
+    assert_eq!(out["jwksUrl"], json!(url));
+    assert_eq!(
+        out["openIdConfigurationUrl"],
+        json!(
+            "https://s3.us-east-1.amazonaws.com/jwks.example.com/.well-known/openid-configuration"
+        )
+    );
+    let object = one(&regs, "aws:s3/bucketObjectv2:BucketObjectv2");
+    assert_eq!(object.document("content")["jwks_uri"], json!(url));
+    // A dot-free existing bucket keeps the virtual-hosted URL.
+    let mut plain = Harness::start(false).await;
+    plain
+        .construct("jwks", with(json!({"bucket": "jwks-example-com"})))
+        .await
+        .expect("construct succeeds");
+    assert_eq!(
+        outputs_json(&plain)["jwksUrl"],
+        json!("https://jwks-example-com.s3.amazonaws.com/.well-known/jwks.json")
+    );
+}
+
+#[tokio::test]
+async fn the_function_is_sized_for_its_key_generation() {
+    for (spec, memory) in [
+        (json!({"algorithm": "ES256"}), 256.0),
+        (json!({"algorithm": "RS256"}), 256.0),
+        (json!({"algorithm": "PS384", "modulusLength": 3072}), 512.0),
+        (json!({"algorithm": "RS512", "modulusLength": 4096}), 1024.0),
+    ] {
+        let mut h = Harness::start(false).await;
+        h.construct("jwks", with(json!({"keySpec": spec.clone()})))
+            .await
+            .expect("construct succeeds");
+        let regs = h.registrations();
+        assert_valid_children(&regs);
+        let function = one(&regs, "aws:lambda/function:Function");
+        assert_eq!(function.input("memorySize"), json!(memory), "{spec}");
+        assert_eq!(function.input("timeout"), json!(120.0), "{spec}");
+    }
+    let mut preview = Harness::start(true).await;
+    preview
+        .construct("jwks", with(json!({"keySpec": {"algorithm": UNKNOWN}})))
+        .await
+        .expect("preview succeeds");
+    let function = one(&preview.registrations(), "aws:lambda/function:Function").clone();
+    assert_eq!(
+        function.input("memorySize"),
+        json!("3eeb2bf0-c639-47a8-9e75-3b44932eb421")
+    );
+}
+
+#[tokio::test]
+async fn reserved_concurrency_is_set_only_when_given() {
+    let mut h = Harness::start(false).await;
+    h.construct("jwks", with(json!({"reservedConcurrency": 1})))
+        .await
+        .expect("construct succeeds");
+    let regs = h.registrations();
+    assert_valid_children(&regs);
+    let function = one(&regs, "aws:lambda/function:Function");
+    assert_eq!(function.input("reservedConcurrentExecutions"), json!(1.0));
+
+    let mut plain = Harness::start(false).await;
+    plain
+        .construct("jwks", minimal())
+        .await
+        .expect("construct succeeds");
+    let function = one(&plain.registrations(), "aws:lambda/function:Function").clone();
+    assert!(
+        function.input("reservedConcurrentExecutions").is_null(),
+        "not set by default: {}",
+        function.inputs
+    );
+
+    let mut preview = Harness::start(true).await;
+    preview
+        .construct("jwks", with(json!({"reservedConcurrency": UNKNOWN})))
+        .await
+        .expect("preview succeeds");
+    let regs = preview.registrations();
+    assert_valid_children(&regs);
+    assert_eq!(
+        one(&regs, "aws:lambda/function:Function").input("reservedConcurrentExecutions"),
+        json!("3eeb2bf0-c639-47a8-9e75-3b44932eb421"),
+        "an unknown number in preview"
     );
 }
 

@@ -47,6 +47,14 @@ fn cases() -> Vec<(Json, Vec<&'static str>)> {
             vec!["keySpec.modulusLength `32768` is not allowed", "16384"],
         ),
         (
+            with(json!({"keySpec": {"algorithm": "RS256", "modulusLength": 8192}})),
+            vec![
+                "keySpec.modulusLength `8192` is not allowed",
+                "at most 4096 bits",
+                "ES384, ES512",
+            ],
+        ),
+        (
             with(json!({"keySpec": {"algorithm": "RS256", "crv": "P-256"}})),
             vec!["keySpec.crv `P-256` does not apply to keySpec.algorithm `RS256`"],
         ),
@@ -77,8 +85,27 @@ fn cases() -> Vec<(Json, Vec<&'static str>)> {
             ],
         ),
         (
-            with(json!({"maxTokenValidityDuration": "3650d"})),
-            vec!["rotationInterval `60d` is not allowed", "at most 20"],
+            with(json!({"maxTokenValidityDuration": "3650d", "rotationInterval": "30d"})),
+            vec![
+                "rotationInterval `30d` is not allowed",
+                "maxTokenValidityDuration 3650d",
+                "up to 124 keys of RS256 2048-bit",
+                "at most 100 keys (AWS IAM OIDC federation)",
+            ],
+        ),
+        (
+            // 94 keys is under the key bound, but 94 RSA-4096 keys are 75 KB of JWKS.
+            with(json!({
+                "keySpec": {"algorithm": "RS256", "modulusLength": 4096},
+                "maxTokenValidityDuration": "90d",
+                "rotationInterval": "1d",
+                "minActivationGracePeriod": "12h",
+            })),
+            vec![
+                "rotationInterval `1d` is not allowed",
+                "up to 94 keys of RS256 4096-bit, up to 72602 bytes",
+                "51200 bytes (Nimbus JOSE+JWT's default",
+            ],
         ),
         (
             with(json!({"rotationInterval": "36h"})),
@@ -125,6 +152,45 @@ fn cases() -> Vec<(Json, Vec<&'static str>)> {
             vec!["bucketPath `` is not allowed: must not be empty"],
         ),
         (
+            with(json!({"bucketPath": "keys/*.json"})),
+            vec![
+                "bucketPath `keys/*.json` is not allowed",
+                "`*` is a wildcard in the bucket and IAM policies",
+            ],
+        ),
+        (
+            with(json!({"bucketPath": "jwks?.json"})),
+            vec![
+                "bucketPath `jwks?.json` is not allowed",
+                "`?` is a wildcard",
+            ],
+        ),
+        (
+            with(json!({"bucketPath": "${aws:username}.json"})),
+            vec![
+                "bucketPath `${aws:username}.json` is not allowed",
+                "`$` starts a variable",
+            ],
+        ),
+        (
+            with(json!({"bucketPath": "my keys.json"})),
+            vec!["bucketPath `my keys.json` is not allowed", "whitespace"],
+        ),
+        (
+            with(json!({"bucketPath": "keys/../jwks.json"})),
+            vec![
+                "bucketPath `keys/../jwks.json` is not allowed",
+                "`.` or `..` segment",
+            ],
+        ),
+        (
+            with(json!({"bucketPath": ".jwks-rotation/jwks.json.registry.json"})),
+            vec![
+                "bucketPath `.jwks-rotation/jwks.json.registry.json` is not allowed",
+                "private key registries",
+            ],
+        ),
+        (
             with(json!({"bucket": "existing-bucket", "bucketName": "new-bucket"})),
             vec![
                 "bucketName `new-bucket` is not allowed",
@@ -140,10 +206,52 @@ fn cases() -> Vec<(Json, Vec<&'static str>)> {
             vec!["bucket `arn:aws:s3:::b` is not allowed", "not an ARN"],
         ),
         (
+            with(json!({"bucketName": "jwks.example.com"})),
+            vec![
+                "bucketName `jwks.example.com` is not allowed",
+                "must not contain `.`",
+                "TLS certificate `*.s3.<region>.amazonaws.com` covers one label only",
+            ],
+        ),
+        (
             with(json!({"cacheControl": "public, max-age=999999999"})),
             vec![
                 "cacheControl `public, max-age=999999999` is not allowed",
                 "exceeds minActivationGracePeriod",
+            ],
+        ),
+        (
+            with(json!({"cacheControl": "public, s-maxage=999999999"})),
+            vec![
+                "cacheControl `public, s-maxage=999999999` is not allowed",
+                "s-maxage=999999999 exceeds minActivationGracePeriod",
+            ],
+        ),
+        (
+            with(json!({"cacheControl": "public, max-age"})),
+            vec![
+                "cacheControl `public, max-age` is not allowed",
+                "`max-age` needs a whole number of seconds",
+            ],
+        ),
+        (
+            with(json!({"cloudFront": {}, "cacheControl": "public"})),
+            vec![
+                "cacheControl `public` is not allowed",
+                "with cloudFront it needs `max-age=N` or `s-maxage=N`",
+                "default TTL of 24 hours",
+            ],
+        ),
+        (
+            with(json!({
+                "cloudFront": {},
+                "minActivationGracePeriod": "1d",
+                "rotationInterval": "2d",
+                "cacheControl": "public, max-age=43200, s-maxage=50000",
+            })),
+            vec![
+                "cacheControl `public, max-age=43200, s-maxage=50000` is not allowed",
+                "93200s exceeds minActivationGracePeriod (1d = 86400s)",
             ],
         ),
         (
@@ -247,6 +355,25 @@ fn cases() -> Vec<(Json, Vec<&'static str>)> {
             vec!["tags.team `5` is not allowed: must be a string"],
         ),
         (
+            with(json!({"reservedConcurrency": 0})),
+            vec![
+                "reservedConcurrency `0` is not allowed",
+                "from 1 to 1000",
+                "below its minimum value of [10]",
+            ],
+        ),
+        (
+            with(json!({"reservedConcurrency": 1001})),
+            vec![
+                "reservedConcurrency `1001` is not allowed",
+                "from 1 to 1000",
+            ],
+        ),
+        (
+            with(json!({"reservedConcurrency": 1.5})),
+            vec!["reservedConcurrency `1.5` is not allowed", "whole number"],
+        ),
+        (
             with(json!({"rotationIntervall": "30d"})),
             vec![
                 "rotationIntervall `30d` is not allowed",
@@ -302,6 +429,7 @@ async fn unknown_values_pass_validation_during_preview() {
         "kmsKeyId",
         "issuer",
         "logRetentionInDays",
+        "reservedConcurrency",
     ] {
         h.clear();
         h.construct("jwks", with(json!({ field: UNKNOWN })))

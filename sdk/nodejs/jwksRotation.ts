@@ -112,6 +112,7 @@ export class JwksRotation extends pulumi.ComponentResource {
             resourceInputs["minActivationGracePeriod"] = (args?.minActivationGracePeriod) ?? "7d";
             resourceInputs["minKeyCleanupGracePeriod"] = (args?.minKeyCleanupGracePeriod) ?? "6h";
             resourceInputs["publicRead"] = args?.publicRead;
+            resourceInputs["reservedConcurrency"] = args?.reservedConcurrency;
             resourceInputs["rotationInterval"] = (args?.rotationInterval) ?? "60d";
             resourceInputs["secretName"] = args?.secretName;
             resourceInputs["tags"] = args?.tags;
@@ -152,19 +153,19 @@ export interface JwksRotationArgs {
      */
     alarm?: pulumi.Input<inputs.AlarmArgs | undefined>;
     /**
-     * Name of an existing S3 bucket to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. Conflicts with `bucketName`.
+     * Name of an existing S3 bucket, in the region of the deployment, to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. A name with dots gets a path-style `jwksUrl` (`https://s3.<region>.amazonaws.com/<bucket>/<bucketPath>`). Conflicts with `bucketName`.
      */
     bucket?: pulumi.Input<string | undefined>;
     /**
-     * Name for the bucket the component creates (S3 naming rules). Default: generated from the component name. Conflicts with `bucket`.
+     * Name for the bucket the component creates: S3 naming rules, and no `.` (a dotted name breaks TLS for the virtual-hosted `jwksUrl`). Default: generated from the component name. Conflicts with `bucket`.
      */
     bucketName?: pulumi.Input<string | undefined>;
     /**
-     * Object key of the JWKS in the bucket; not empty, not starting with `/`.
+     * Object key of the JWKS in the bucket: letters, digits and `/-_.!'()+=,@` only (no `*`, `?`, `$`, whitespace or URL delimiters, which would widen the bucket and IAM policies or break the `jwksUrl`), no `.`, `..` or empty segment, no leading or trailing `/`, not under `.jwks-rotation/` (where the private key registry `.jwks-rotation/<bucketPath>.registry.json` lives), at most 995 bytes.
      */
     bucketPath?: pulumi.Input<string | undefined>;
     /**
-     * Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`.
+     * Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
      */
     cacheControl?: pulumi.Input<string | undefined>;
     /**
@@ -200,7 +201,7 @@ export interface JwksRotationArgs {
      */
     logRetentionInDays?: pulumi.Input<number | undefined>;
     /**
-     * Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`.
+     * Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
      */
     maxTokenValidityDuration: pulumi.Input<string>;
     /**
@@ -215,6 +216,10 @@ export interface JwksRotationArgs {
      * Allow anonymous `s3:GetObject` on the published objects only (the JWKS and the OpenID configuration), never on the whole bucket. Default: `true` without `cloudFront`, `false` with it.
      */
     publicRead?: pulumi.Input<boolean | undefined>;
+    /**
+     * Reserved concurrent executions of the rotation Lambda, 1 to 1000. Default: not set (nothing reserved). Correctness never depends on it (the Lambda's writes are conditional); 1 only serializes the function's runs. Lambda keeps 100 of a Region's concurrency unreserved, so an account still at a new account's quota of 10 cannot reserve any.
+     */
+    reservedConcurrency?: pulumi.Input<number | undefined>;
     /**
      * How often the signing key rotates: whole days from 1 to 1000 (`60d`) or whole hours from 4 to 23 (`12h`); longer than `minActivationGracePeriod`.
      */

@@ -21,6 +21,9 @@ use crate::lifecycle;
 pub async fn cleanup<B: Backend>(b: &B) -> Result<Report, B::Error> {
     let now = b.now();
     for _ in 0..MAX_ATTEMPTS {
+        // The JWKS first, then the registry: a repair never writes a projection older than
+        // the registry behind the JWKS it replaces.
+        let jwks_first = b.read_jwks().await?;
         let (registry, registry_etag, guard) = state::read_registry(b).await?;
         if registry_etag.is_none() && guard == super::Precondition::IfAbsent {
             let snap = state::read_snapshot(b, &BTreeMap::new()).await?;
@@ -42,7 +45,7 @@ pub async fn cleanup<B: Backend>(b: &B) -> Result<Report, B::Error> {
             }
         }
         let jwks = if registry_etag.is_some() {
-            b.read_jwks().await?
+            jwks_first
         } else {
             None
         };
@@ -171,6 +174,8 @@ pub async fn emergency_rotate<B: Backend>(
                 state::commit(b, &snap, next).await?;
             }
             EmergencyStep::MoveCurrent { from } => {
+                // The JWKS must hold the fresh key before any issuer can read it.
+                state::ensure_jwks(b).await?;
                 b.move_label(label::CURRENT, Some(&ids.key_version), from.as_deref())
                     .await?;
             }
@@ -179,7 +184,7 @@ pub async fn emergency_rotate<B: Backend>(
                     .await?;
             }
             EmergencyStep::Done { kid } => {
-                state::ensure_jwks(b, &snap.registry).await?;
+                state::ensure_jwks(b).await?;
                 return Ok(Report {
                     outcome: Outcome::EmergencyRotated { kid },
                     published: Some(snap.registry),
@@ -233,7 +238,7 @@ pub async fn revoke<B: Backend>(b: &B, kid: &str) -> Result<Report, B::Error> {
                 state::commit(b, &snap, next).await?;
             }
             RevokeStep::Done => {
-                state::ensure_jwks(b, &snap.registry).await?;
+                state::ensure_jwks(b).await?;
                 return Ok(Report {
                     outcome: Outcome::Revoked {
                         kid: kid.to_string(),

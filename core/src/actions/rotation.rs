@@ -2,8 +2,9 @@
 //!
 //! AWS calls on the scheduled path: createSecret 4 (GetObject registry, DescribeSecret,
 //! GetSecretValue of the key it copies, PutSecretValue), testSecret 2 (GetSecretValue, GetObject
-//! JWKS), finishSecret 7 (GetSecretValue, GetObject registry, UpdateSecretVersionStage,
-//! PutSecretValue NEXT, DescribeSecret, PutObject registry, PutObject JWKS).
+//! JWKS), finishSecret 8 (GetSecretValue, GetObject registry, GetObject JWKS (the pending key
+//! must be served before it can sign), UpdateSecretVersionStage, PutSecretValue NEXT,
+//! DescribeSecret, PutObject registry, PutObject JWKS).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -260,6 +261,15 @@ pub async fn finish_secret<B: Backend>(b: &B, token: &str) -> Result<Report, B::
                 ))
             }
             .into());
+        }
+        // A writer stopped between its registry and JWKS writes leaves a JWKS that lags: the
+        // pending key must be served before it can sign.
+        let served = b
+            .read_jwks()
+            .await?
+            .is_some_and(|j| Jwks::parse(&j.body).is_ok_and(|jwks| jwks.get(&key.kid).is_some()));
+        if !served {
+            state::ensure_jwks(b).await?;
         }
         let from = key
             .rotation

@@ -215,8 +215,10 @@ pub async fn commit<B: Backend>(
 }
 
 /// Makes the JWKS the projection of the newest registry. A refused write means another writer
-/// got there: the registry is re-read and its projection written over what is there, unless that
-/// is already it.
+/// got there: the JWKS is re-read first and the registry after it, so the projection written is
+/// never older than the registry behind what it replaces (a writer that wrote a newer registry
+/// after our read either already changed the JWKS, and our conditional write fails, or will
+/// write it after us, guarded by the ETag of the projection we write).
 pub async fn sync_jwks<B: Backend>(
     b: &B,
     mut body: Vec<u8>,
@@ -226,12 +228,13 @@ pub async fn sync_jwks<B: Backend>(
         if let WriteOutcome::Written(_) = b.write_jwks(&body, &guard).await? {
             return Ok(());
         }
+        let jwks = b.read_jwks().await?;
         if let Some(r) = b.read_registry().await? {
             body = Published::from_registry_json(&r.body)
                 .map_err(|e| unreadable("key registry", e))?
                 .jwks_body();
         }
-        match b.read_jwks().await? {
+        match jwks {
             Some(j) if j.body == body => return Ok(()),
             Some(j) => guard = Precondition::IfMatch(j.etag),
             None => guard = Precondition::IfAbsent,
@@ -240,11 +243,17 @@ pub async fn sync_jwks<B: Backend>(
     Err(ActionFailure::Contention(MAX_ATTEMPTS).into())
 }
 
-/// Makes sure the JWKS is the projection of `registry` (one read; a write only when it lags,
-/// after a writer stopped between the registry write and the JWKS write).
-pub async fn ensure_jwks<B: Backend>(b: &B, registry: &Published) -> Result<(), B::Error> {
-    let body = registry.jwks_body();
-    match b.read_jwks().await? {
+/// Makes sure the JWKS is the projection of the newest registry (two reads, JWKS first; a write
+/// only when it lags, after a writer stopped between its registry write and its JWKS write).
+pub async fn ensure_jwks<B: Backend>(b: &B) -> Result<(), B::Error> {
+    let jwks = b.read_jwks().await?;
+    let Some(r) = b.read_registry().await? else {
+        return Ok(());
+    };
+    let body = Published::from_registry_json(&r.body)
+        .map_err(|e| unreadable("key registry", e))?
+        .jwks_body();
+    match jwks {
         Some(j) if j.body == body => Ok(()),
         Some(j) => sync_jwks(b, body, Precondition::IfMatch(j.etag)).await,
         None => sync_jwks(b, body, Precondition::IfAbsent).await,

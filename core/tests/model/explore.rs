@@ -101,14 +101,20 @@ impl Action {
             return false;
         };
         match self {
-            Action::Create(_) => matches!(f, F::TokenNotPending(_)),
+            // A cancelled rotation whose version never got a value has no label left: the token
+            // is then unknown to DescribeSecret.
+            Action::Create(_) => matches!(f, F::TokenNotPending(_) | F::UnknownToken(_)),
             Action::Test(_) => matches!(
                 f,
-                F::TokenNotPending(_) | F::NoPendingValue(_) | F::TestFailed(_)
+                F::TokenNotPending(_)
+                    | F::UnknownToken(_)
+                    | F::NoPendingValue(_)
+                    | F::TestFailed(_)
             ),
             Action::Finish(_) => matches!(
                 f,
                 F::TokenNotPending(_)
+                    | F::UnknownToken(_)
                     | F::NoPendingValue(_)
                     | F::CurrentMoved { .. }
                     | F::PendingKeyRevoked { .. }
@@ -189,7 +195,8 @@ pub struct RunResult {
     pub trace: Vec<String>,
     pub results: Vec<Result<Report, ModelError>>,
     /// (choice, number of enabled actors) at every point with a choice.
-    pub branches: Vec<(usize, usize)>,
+    /// The number of enabled actors at every point with a choice.
+    pub branches: Vec<usize>,
     pub world: Arc<Mutex<World>>,
 }
 
@@ -221,12 +228,13 @@ fn poll_actor<'a>(
 }
 
 /// Runs `acts` concurrently on a copy of `start`, choosing among the actors that want a call
-/// with `choose(n_enabled) -> index`.
+/// with `choose(enabled actors, actor granted last) -> actor` (called before every call, also
+/// when only one actor is waiting).
 pub fn run_schedule(
     start: &World,
     cfg: &RotationConfig,
     acts: &[Action],
-    choose: &mut dyn FnMut(usize) -> usize,
+    choose: &mut dyn FnMut(&[usize], Option<usize>) -> usize,
 ) -> RunResult {
     let n = acts.len();
     let world = Arc::new(Mutex::new(start.clone()));
@@ -259,6 +267,7 @@ pub fn run_schedule(
     let mut results: Vec<Option<Result<Report, ModelError>>> = vec![None; n];
     let mut cx = Context::from_waker(Waker::noop());
     let mut branches = Vec::new();
+    let mut last: Option<usize> = None;
     for i in 0..n {
         poll_actor(i, &mut futs, &mut results, &mut cx, &world, acts, &sched);
     }
@@ -270,13 +279,12 @@ pub fn run_schedule(
         if enabled.is_empty() {
             break;
         }
-        let pick = if enabled.len() == 1 {
-            enabled[0]
-        } else {
-            let c = choose(enabled.len());
-            branches.push((c, enabled.len()));
-            enabled[c]
-        };
+        if enabled.len() > 1 {
+            branches.push(enabled.len());
+        }
+        let pick = choose(&enabled, last);
+        assert!(enabled.contains(&pick));
+        last = Some(pick);
         {
             let mut s = sched.lock().unwrap();
             s.wants[pick] = None;
@@ -449,4 +457,23 @@ pub fn follow_up(world: &Arc<Mutex<World>>, cfg: &RotationConfig) -> Vec<String>
     }
     let _ = actions::MAX_ATTEMPTS;
     out
+}
+
+/// A chooser that follows a script of (actor, number of calls) segments; an actor that has
+/// finished is skipped; after the script, the lowest waiting actor goes on.
+pub fn scripted(script: &[(usize, usize)]) -> impl FnMut(&[usize], Option<usize>) -> usize + '_ {
+    let mut seg = 0;
+    let mut used = 0;
+    move |enabled, _| {
+        while seg < script.len() {
+            let (actor, n) = script[seg];
+            if used < n && enabled.contains(&actor) {
+                used += 1;
+                return actor;
+            }
+            seg += 1;
+            used = 0;
+        }
+        enabled[0]
+    }
 }

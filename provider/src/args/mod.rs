@@ -22,10 +22,12 @@ mod rules;
 use nested::{parse_alarm, parse_cloud_front};
 use reader::Reader;
 pub use reader::secret_values;
-use rules::{validate_bucket_name, validate_issuer, validate_kms_key_arn};
+use rules::{
+    validate_bucket_name, validate_created_bucket_name, validate_issuer, validate_kms_key_arn,
+};
 
 /// Every input the component accepts (the schema's `inputProperties`; a test keeps them equal).
-pub const INPUT_NAMES: [&str; 20] = [
+pub const INPUT_NAMES: [&str; 21] = [
     "secretName",
     "keySpec",
     "maxTokenValidityDuration",
@@ -46,6 +48,7 @@ pub const INPUT_NAMES: [&str; 20] = [
     "logRetentionInDays",
     "alarm",
     "tags",
+    "reservedConcurrency",
 ];
 /// Fields of `keySpec`.
 pub const KEY_SPEC_FIELDS: [&str; 3] = ["algorithm", "crv", "modulusLength"];
@@ -64,6 +67,10 @@ pub const DEFAULT_PRICE_CLASS: &str = "PriceClass_100";
 pub const DEFAULT_ALARM_EVALUATION_PERIODS: u32 = 1;
 /// Default `alarm.periodSeconds`.
 pub const DEFAULT_ALARM_PERIOD_SECONDS: u32 = 300;
+/// Largest `reservedConcurrency` accepted: 1000, the standard concurrency quota of a Region. An
+/// account can reserve at most its quota minus the 100 Lambda keeps unreserved (all of it while
+/// the quota is a new account's 10), so Lambda itself may still refuse a value in this range.
+pub const MAX_RESERVED_CONCURRENCY: u32 = 1000;
 /// Retention values CloudWatch Logs accepts.
 pub const LOG_RETENTION_DAYS: [u32; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -159,6 +166,10 @@ pub struct Args {
     pub alarm: Option<AlarmArgs>,
     /// `tags`.
     pub tags: Option<In<BTreeMap<String, Str>>>,
+    /// `keySpec`, which sizes the function (RSA key generation time grows with the modulus).
+    pub key_spec: In<KeySpec>,
+    /// `reservedConcurrency`: the function's reserved concurrent executions, when given.
+    pub reserved_concurrency: Option<In<u32>>,
     /// The rotation configuration, when every input it is made of is known. Its `secret_id`
     /// and `bucket` are placeholders when those inputs are unknown; the graph substitutes the
     /// created resources' outputs.
@@ -218,6 +229,10 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
         }
     };
 
+    if let In::Known(spec) = &key_spec {
+        config::validate_function_key_spec(*spec)?;
+    }
+
     let max_token_validity = match r.duration("maxTokenValidityDuration")? {
         Some(d) => d,
         None => {
@@ -269,6 +284,7 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
     }) = &bucket_name
     {
         validate_bucket_name("bucketName", name)?;
+        validate_created_bucket_name(name)?;
     }
     if let Some(Str {
         value: Some(name), ..
@@ -369,6 +385,23 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
 
     let tags = r.tags("tags")?;
 
+    let reserved_concurrency = match r.integer("reservedConcurrency")? {
+        None => None,
+        Some(In::Unknown) => Some(In::Unknown),
+        Some(In::Known(n)) => match u32::try_from(n) {
+            Ok(v) if (1..=MAX_RESERVED_CONCURRENCY).contains(&v) => Some(In::Known(v)),
+            _ => {
+                return Err(ProviderError::invalid(
+                    "reservedConcurrency",
+                    n.to_string(),
+                    format!(
+                        "must be a whole number from 1 to {MAX_RESERVED_CONCURRENCY}, or left out (the default: nothing reserved); 1 serializes the function's runs, which correctness never needs. Note that Lambda keeps 100 of a Region's concurrency unreserved, and all of it while the quota is a new account's 10 (`below its minimum value of [10]`): such an account cannot reserve any until the quota is raised"
+                    ),
+                ));
+            }
+        },
+    };
+
     // The relations between inputs are checked by the core once every part is known.
     let config = match (
         &key_spec,
@@ -418,6 +451,12 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
             None
         }
     };
+    // Behind CloudFront the cache lifetimes add up (README, "Caching behind CloudFront").
+    if let (Some(_), Some(cache), In::Known(activation)) =
+        (&cloud_front, &cache_control.value, &min_activation)
+    {
+        config::validate_cdn_cache_control(cache, *activation)?;
+    }
 
     Ok(Args {
         secret_name,
@@ -433,6 +472,8 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
         log_retention_in_days,
         alarm,
         tags,
+        key_spec,
+        reserved_concurrency,
         config,
         config_secret: secret_config,
     })

@@ -26,6 +26,21 @@ pub(super) fn validate_bucket_name(input: &str, name: &str) -> Result<(), Provid
     Ok(())
 }
 
+/// A bucket the component creates must not have a dot in its name: the `jwksUrl` of a created
+/// bucket is virtual-hosted (`https://<bucket>.s3.<region>.amazonaws.com/...`), and S3's
+/// certificate (`*.s3.<region>.amazonaws.com`) matches a single label, so verifiers would fail
+/// TLS verification on a dotted name. (An existing dotted `bucket` gets a path-style URL.)
+pub(super) fn validate_created_bucket_name(name: &str) -> Result<(), ProviderError> {
+    if name.contains('.') {
+        return Err(ProviderError::invalid(
+            "bucketName",
+            name,
+            "must not contain `.`: the jwksUrl names the bucket in its host (`https://<bucketName>.s3.<region>.amazonaws.com/...`) and S3's TLS certificate `*.s3.<region>.amazonaws.com` covers one label only, so every verifier would fail TLS verification; use `-` instead",
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn validate_kms_key_arn(arn: &str) -> Result<(), ProviderError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let ok = parts.len() == 6
@@ -73,6 +88,13 @@ mod tests {
     #[test]
     fn bucket_names() {
         assert!(validate_bucket_name("bucketName", "my-jwks.bucket-1").is_ok());
+        assert!(validate_created_bucket_name("my-jwks-bucket-1").is_ok());
+        assert!(
+            validate_created_bucket_name("my-jwks.bucket-1")
+                .unwrap_err()
+                .to_string()
+                .contains("must not contain `.`")
+        );
         for bad in ["ab", "My-Bucket", "arn:aws:s3:::b", "-abc", "a..b"] {
             assert!(validate_bucket_name("bucketName", bad).is_err(), "{bad}");
         }

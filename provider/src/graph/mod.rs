@@ -80,6 +80,29 @@ pub fn url_path(key: &str) -> String {
     out
 }
 
+/// The URL of an existing bucket's objects, up to the key. Virtual-hosted
+/// (`https://<bucket>.s3.amazonaws.com/`) when the name is one DNS label; path-style
+/// (`https://s3.<region>.<domain>/<bucket>/`) when it has a dot, because S3's TLS certificate
+/// (`*.s3.amazonaws.com`) covers one label only. The region is the one the component deploys to,
+/// read from the secret's ARN (the Lambda writes the bucket from that region, so an existing
+/// bucket must be there).
+pub fn existing_bucket_base_url(bucket: &str, secret_arn: &str) -> String {
+    if !bucket.contains('.') {
+        return format!("https://{bucket}.s3.amazonaws.com/");
+    }
+    let region = secret_arn
+        .split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .unwrap_or("us-east-1");
+    let domain = if policy::partition(secret_arn) == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://s3.{region}.{domain}/{bucket}/")
+}
+
 /// Registers what `f` registers when `value` is present (an optional group of children).
 async fn for_some<T, U, F: Future<Output = Result<U, ProviderError>>>(
     value: Option<T>,
@@ -139,9 +162,20 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
                 format!("https://{}/{}", v[0], url_path(v[1]))
             })
         }
-        _ => Str::combine(&[&regional_domain, path], |v| {
-            format!("https://{}/{}", v[0], url_path(v[1]))
-        }),
+        _ => {
+            let base = match (&bucket, bucket_name.value.as_deref()) {
+                (Some(b), _) => b
+                    .out("bucketRegionalDomainName")
+                    .map(|d| format!("https://{d}/")),
+                (None, Some(name)) if name.contains('.') => {
+                    Str::combine(&[&bucket_name, &secret_arn], |v| {
+                        existing_bucket_base_url(v[0], v[1])
+                    })
+                }
+                (None, _) => bucket_name.map(|b| existing_bucket_base_url(b, "")),
+            };
+            Str::combine(&[&base, path], |v| format!("{}{}", v[0], url_path(v[1])))
+        }
     };
     let openid_url = jwks_url.map(|u| {
         let base = u
@@ -244,7 +278,24 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
 
 #[cfg(test)]
 mod tests {
-    use super::url_path;
+    use super::{existing_bucket_base_url, url_path};
+
+    #[test]
+    fn dotted_existing_buckets_get_path_style_urls() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbC";
+        assert_eq!(
+            existing_bucket_base_url("my-bucket", arn),
+            "https://my-bucket.s3.amazonaws.com/"
+        );
+        assert_eq!(
+            existing_bucket_base_url("jwks.example.com", arn),
+            "https://s3.eu-west-1.amazonaws.com/jwks.example.com/"
+        );
+        assert_eq!(
+            existing_bucket_base_url("a.b", "arn:aws-cn:secretsmanager:cn-north-1:1:secret:s-AbC"),
+            "https://s3.cn-north-1.amazonaws.com.cn/a.b/"
+        );
+    }
 
     #[test]
     fn object_keys_become_url_paths() {

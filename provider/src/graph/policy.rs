@@ -1,6 +1,7 @@
 //! IAM policy documents, built from values that may be unknown during preview. Each grant names
 //! this component's secret and published objects only.
 
+use jwks_rotation_core::config::registry_key_for;
 use serde_json::{Value as Json, json};
 
 use crate::wire::Str;
@@ -24,9 +25,10 @@ fn document(statements: Vec<Json>) -> String {
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
 }
 
-/// The rotation Lambda's inline policy: rotate this secret, read and write the JWKS object
-/// (and list the bucket for that key only, so a missing object is a 404 rather than a 403),
-/// write its own log streams, and use the customer KMS key for this secret only.
+/// The rotation Lambda's inline policy: rotate this secret, read and write the JWKS object and
+/// its private key registry (`.jwks-rotation/<key>.registry.json`, [`registry_key_for`]), list
+/// the bucket for those two keys only (so a missing object is a 404 rather than a 403), write its
+/// own log streams, and use the customer KMS key for this secret only.
 pub fn lambda_policy(
     secret_arn: &Str,
     bucket: &Str,
@@ -41,6 +43,7 @@ pub fn lambda_policy(
     Str::combine(&parts, |v| {
         let (secret, bucket, key, logs) = (v[0], v[1], v[2], v[3]);
         let p = partition(secret);
+        let registry = registry_key_for(key);
         let mut statements = vec![
             json!({
                 "Sid": "RotateThisSecret",
@@ -60,11 +63,17 @@ pub fn lambda_policy(
                 "Resource": object_arn(p, bucket, key)
             }),
             json!({
-                "Sid": "SeeJwksKeyOnly",
+                "Sid": "KeepPrivateKeyRegistry",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": object_arn(p, bucket, &registry)
+            }),
+            json!({
+                "Sid": "SeeOwnKeysOnly",
                 "Effect": "Allow",
                 "Action": "s3:ListBucket",
                 "Resource": format!("arn:{p}:s3:::{bucket}"),
-                "Condition": {"StringEquals": {"s3:prefix": key}}
+                "Condition": {"StringEquals": {"s3:prefix": [key, registry.as_str()]}}
             }),
             json!({
                 "Sid": "WriteOwnLogs",
@@ -133,7 +142,8 @@ pub struct Readers<'a> {
 
 /// The bucket policy statements (a JSON array): deny non-TLS access to the bucket, and allow
 /// reading the published objects (never the whole bucket) to the anonymous public and/or the
-/// CloudFront distribution.
+/// CloudFront distribution. The private key registry is never among them: its key is under
+/// `.jwks-rotation/`, where `bucketPath` may not point, and no statement names a wildcard.
 pub fn bucket_statements(
     bucket: &Str,
     published_keys: &[&Str],
@@ -235,6 +245,67 @@ mod tests {
             &Str::known("arn:aws:x"),
         );
         assert_eq!(s.value, None);
+    }
+
+    #[test]
+    fn the_lambda_keeps_its_registry_and_nobody_else_reads_it() {
+        let key = ".well-known/jwks.json";
+        let registry = registry_key_for(key);
+        let lambda: Json = serde_json::from_str(
+            lambda_policy(
+                &Str::known("arn:aws:secretsmanager:eu-west-1:1:secret:s-AbC"),
+                &Str::known("b"),
+                &Str::known(key),
+                &Str::known("arn:aws:logs:eu-west-1:1:log-group:g"),
+                None,
+            )
+            .value
+            .as_deref()
+            .unwrap_or(""),
+        )
+        .unwrap_or_default();
+        let text = lambda.to_string();
+        assert!(
+            text.contains(&format!("arn:aws:s3:::b/{registry}")),
+            "{text}"
+        );
+        let list = lambda["Statement"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["Action"] == "s3:ListBucket")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            list["Condition"]["StringEquals"]["s3:prefix"],
+            json!([key, registry])
+        );
+        for public in [Some(true), Some(false)] {
+            let dist = Str::known("arn:aws:cloudfront::1:distribution/E1");
+            let s = bucket_statements(
+                &Str::known("b"),
+                &[
+                    &Str::known(key),
+                    &Str::known(".well-known/openid-configuration"),
+                ],
+                &Readers {
+                    public,
+                    distribution_arn: Some(&dist),
+                },
+                &Str::known("arn:aws:x"),
+            );
+            let text = s.value.unwrap_or_default();
+            assert!(!text.contains(".jwks-rotation"), "{text}");
+            let statements: Json = serde_json::from_str(&text).unwrap_or_default();
+            for st in statements.as_array().into_iter().flatten() {
+                if st["Effect"] == "Allow" {
+                    for r in st["Resource"].as_array().into_iter().flatten() {
+                        let r = r.as_str().unwrap_or("*");
+                        assert!(!r.contains(['*', '?']), "a wildcard grant: {r}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -106,13 +106,13 @@ func NewJwksRotation(ctx *pulumi.Context,
 type jwksRotationArgs struct {
 	// CloudWatch alarm on errors of the rotation Lambda (failed rotations or cleanups). Default: off.
 	Alarm *Alarm `pulumi:"alarm"`
-	// Name of an existing S3 bucket to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. Conflicts with `bucketName`.
+	// Name of an existing S3 bucket, in the region of the deployment, to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. A name with dots gets a path-style `jwksUrl` (`https://s3.<region>.amazonaws.com/<bucket>/<bucketPath>`). Conflicts with `bucketName`.
 	Bucket *string `pulumi:"bucket"`
-	// Name for the bucket the component creates (S3 naming rules). Default: generated from the component name. Conflicts with `bucket`.
+	// Name for the bucket the component creates: S3 naming rules, and no `.` (a dotted name breaks TLS for the virtual-hosted `jwksUrl`). Default: generated from the component name. Conflicts with `bucket`.
 	BucketName *string `pulumi:"bucketName"`
-	// Object key of the JWKS in the bucket; not empty, not starting with `/`.
+	// Object key of the JWKS in the bucket: letters, digits and `/-_.!'()+=,@` only (no `*`, `?`, `$`, whitespace or URL delimiters, which would widen the bucket and IAM policies or break the `jwksUrl`), no `.`, `..` or empty segment, no leading or trailing `/`, not under `.jwks-rotation/` (where the private key registry `.jwks-rotation/<bucketPath>.registry.json` lives), at most 995 bytes.
 	BucketPath *string `pulumi:"bucketPath"`
-	// Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`.
+	// Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
 	CacheControl *string `pulumi:"cacheControl"`
 	// How often retired keys are checked for removal; whole minutes.
 	CleanupCheckInterval *string `pulumi:"cleanupCheckInterval"`
@@ -130,7 +130,7 @@ type jwksRotationArgs struct {
 	LambdaArchitecture *string `pulumi:"lambdaArchitecture"`
 	// Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
 	LogRetentionInDays *int `pulumi:"logRetentionInDays"`
-	// Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`.
+	// Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
 	MaxTokenValidityDuration string `pulumi:"maxTokenValidityDuration"`
 	// Least time a key is published in the JWKS before it signs.
 	MinActivationGracePeriod *string `pulumi:"minActivationGracePeriod"`
@@ -138,6 +138,8 @@ type jwksRotationArgs struct {
 	MinKeyCleanupGracePeriod *string `pulumi:"minKeyCleanupGracePeriod"`
 	// Allow anonymous `s3:GetObject` on the published objects only (the JWKS and the OpenID configuration), never on the whole bucket. Default: `true` without `cloudFront`, `false` with it.
 	PublicRead *bool `pulumi:"publicRead"`
+	// Reserved concurrent executions of the rotation Lambda, 1 to 1000. Default: not set (nothing reserved). Correctness never depends on it (the Lambda's writes are conditional); 1 only serializes the function's runs. Lambda keeps 100 of a Region's concurrency unreserved, so an account still at a new account's quota of 10 cannot reserve any.
+	ReservedConcurrency *int `pulumi:"reservedConcurrency"`
 	// How often the signing key rotates: whole days from 1 to 1000 (`60d`) or whole hours from 4 to 23 (`12h`); longer than `minActivationGracePeriod`.
 	RotationInterval *string `pulumi:"rotationInterval"`
 	// Name of the Secrets Manager secret that holds the private keys. Letters, digits and /_+=.@-, 1 to 512 characters.
@@ -150,13 +152,13 @@ type jwksRotationArgs struct {
 type JwksRotationArgs struct {
 	// CloudWatch alarm on errors of the rotation Lambda (failed rotations or cleanups). Default: off.
 	Alarm AlarmPtrInput
-	// Name of an existing S3 bucket to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. Conflicts with `bucketName`.
+	// Name of an existing S3 bucket, in the region of the deployment, to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. A name with dots gets a path-style `jwksUrl` (`https://s3.<region>.amazonaws.com/<bucket>/<bucketPath>`). Conflicts with `bucketName`.
 	Bucket pulumi.StringPtrInput
-	// Name for the bucket the component creates (S3 naming rules). Default: generated from the component name. Conflicts with `bucket`.
+	// Name for the bucket the component creates: S3 naming rules, and no `.` (a dotted name breaks TLS for the virtual-hosted `jwksUrl`). Default: generated from the component name. Conflicts with `bucket`.
 	BucketName pulumi.StringPtrInput
-	// Object key of the JWKS in the bucket; not empty, not starting with `/`.
+	// Object key of the JWKS in the bucket: letters, digits and `/-_.!'()+=,@` only (no `*`, `?`, `$`, whitespace or URL delimiters, which would widen the bucket and IAM policies or break the `jwksUrl`), no `.`, `..` or empty segment, no leading or trailing `/`, not under `.jwks-rotation/` (where the private key registry `.jwks-rotation/<bucketPath>.registry.json` lives), at most 995 bytes.
 	BucketPath pulumi.StringPtrInput
-	// Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`.
+	// Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
 	CacheControl pulumi.StringPtrInput
 	// How often retired keys are checked for removal; whole minutes.
 	CleanupCheckInterval pulumi.StringPtrInput
@@ -174,7 +176,7 @@ type JwksRotationArgs struct {
 	LambdaArchitecture pulumi.StringPtrInput
 	// Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
 	LogRetentionInDays pulumi.IntPtrInput
-	// Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`.
+	// Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
 	MaxTokenValidityDuration pulumi.StringInput
 	// Least time a key is published in the JWKS before it signs.
 	MinActivationGracePeriod pulumi.StringPtrInput
@@ -182,6 +184,8 @@ type JwksRotationArgs struct {
 	MinKeyCleanupGracePeriod pulumi.StringPtrInput
 	// Allow anonymous `s3:GetObject` on the published objects only (the JWKS and the OpenID configuration), never on the whole bucket. Default: `true` without `cloudFront`, `false` with it.
 	PublicRead pulumi.BoolPtrInput
+	// Reserved concurrent executions of the rotation Lambda, 1 to 1000. Default: not set (nothing reserved). Correctness never depends on it (the Lambda's writes are conditional); 1 only serializes the function's runs. Lambda keeps 100 of a Region's concurrency unreserved, so an account still at a new account's quota of 10 cannot reserve any.
+	ReservedConcurrency pulumi.IntPtrInput
 	// How often the signing key rotates: whole days from 1 to 1000 (`60d`) or whole hours from 4 to 23 (`12h`); longer than `minActivationGracePeriod`.
 	RotationInterval pulumi.StringPtrInput
 	// Name of the Secrets Manager secret that holds the private keys. Letters, digits and /_+=.@-, 1 to 512 characters.

@@ -430,7 +430,7 @@ type KeySpec struct {
 	Algorithm string `pulumi:"algorithm"`
 	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
 	Crv *string `pulumi:"crv"`
-	// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
+	// RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength *int `pulumi:"modulusLength"`
 }
 
@@ -451,7 +451,7 @@ type KeySpecArgs struct {
 	Algorithm pulumi.StringInput `pulumi:"algorithm"`
 	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
 	Crv pulumi.StringPtrInput `pulumi:"crv"`
-	// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
+	// RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength pulumi.IntPtrInput `pulumi:"modulusLength"`
 }
 
@@ -492,7 +492,7 @@ func (o KeySpecOutput) Crv() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v KeySpec) *string { return v.Crv }).(pulumi.StringPtrOutput)
 }
 
-// RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
+// RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 func (o KeySpecOutput) ModulusLength() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v KeySpec) *int { return v.ModulusLength }).(pulumi.IntPtrOutput)
 }

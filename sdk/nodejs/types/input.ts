@@ -75,7 +75,7 @@ export interface KeySpecArgs {
      */
     crv?: pulumi.Input<string | undefined>;
     /**
-     * RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*&#47;PS* (refused for ES*&#47;EdDSA); when absent, 2048.
+     * RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*&#47;PS* (refused for ES*&#47;EdDSA); when absent, 2048.
      */
     modulusLength?: pulumi.Input<number | undefined>;
 }

@@ -190,7 +190,7 @@ class KeySpecArgsDict(TypedDict):
     """
     modulus_length: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
+    RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
     """
 
 @pulumi.input_type
@@ -204,7 +204,7 @@ class KeySpecArgs:
 
         :param pulumi.Input[_builtins.str] algorithm: JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
         :param pulumi.Input[_builtins.str] crv: Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
-        :param pulumi.Input[_builtins.int] modulus_length: RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
+        :param pulumi.Input[_builtins.int] modulus_length: RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
         """
         pulumi.set(__self__, "algorithm", algorithm)
         if crv is not None:
@@ -240,7 +240,7 @@ class KeySpecArgs:
     @pulumi.getter(name="modulusLength")
     def modulus_length(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        RSA modulus length in bits, 2048 to 16384, a multiple of 8. Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
+        RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
         """
         return pulumi.get(self, "modulus_length")
 

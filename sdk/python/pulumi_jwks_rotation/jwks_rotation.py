@@ -39,19 +39,20 @@ class JwksRotationArgs:
                  min_activation_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  min_key_cleanup_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  public_read: pulumi.Input[Optional[_builtins.bool]] = None,
+                 reserved_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  rotation_interval: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
         """
         The set of arguments for constructing a JwksRotation resource.
 
         :param pulumi.Input['KeySpecArgs'] key_spec: Algorithm and size of the signing keys.
-        :param pulumi.Input[_builtins.str] max_token_validity_duration: Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`.
+        :param pulumi.Input[_builtins.str] max_token_validity_duration: Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
         :param pulumi.Input[_builtins.str] secret_name: Name of the Secrets Manager secret that holds the private keys. Letters, digits and /_+=.@-, 1 to 512 characters.
         :param pulumi.Input['AlarmArgs'] alarm: CloudWatch alarm on errors of the rotation Lambda (failed rotations or cleanups). Default: off.
-        :param pulumi.Input[_builtins.str] bucket: Name of an existing S3 bucket to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. Conflicts with `bucketName`.
-        :param pulumi.Input[_builtins.str] bucket_name: Name for the bucket the component creates (S3 naming rules). Default: generated from the component name. Conflicts with `bucket`.
-        :param pulumi.Input[_builtins.str] bucket_path: Object key of the JWKS in the bucket; not empty, not starting with `/`.
-        :param pulumi.Input[_builtins.str] cache_control: Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`.
+        :param pulumi.Input[_builtins.str] bucket: Name of an existing S3 bucket, in the region of the deployment, to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. A name with dots gets a path-style `jwksUrl` (`https://s3.<region>.amazonaws.com/<bucket>/<bucketPath>`). Conflicts with `bucketName`.
+        :param pulumi.Input[_builtins.str] bucket_name: Name for the bucket the component creates: S3 naming rules, and no `.` (a dotted name breaks TLS for the virtual-hosted `jwksUrl`). Default: generated from the component name. Conflicts with `bucket`.
+        :param pulumi.Input[_builtins.str] bucket_path: Object key of the JWKS in the bucket: letters, digits and `/-_.!'()+=,@` only (no `*`, `?`, `$`, whitespace or URL delimiters, which would widen the bucket and IAM policies or break the `jwksUrl`), no `.`, `..` or empty segment, no leading or trailing `/`, not under `.jwks-rotation/` (where the private key registry `.jwks-rotation/<bucketPath>.registry.json` lives), at most 995 bytes.
+        :param pulumi.Input[_builtins.str] cache_control: Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
         :param pulumi.Input[_builtins.str] cleanup_check_interval: How often retired keys are checked for removal; whole minutes.
         :param pulumi.Input['CloudFrontArgs'] cloud_front: Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
         :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
@@ -62,6 +63,7 @@ class JwksRotationArgs:
         :param pulumi.Input[_builtins.str] min_activation_grace_period: Least time a key is published in the JWKS before it signs.
         :param pulumi.Input[_builtins.str] min_key_cleanup_grace_period: Extra time a retired key stays published after `maxTokenValidityDuration`.
         :param pulumi.Input[_builtins.bool] public_read: Allow anonymous `s3:GetObject` on the published objects only (the JWKS and the OpenID configuration), never on the whole bucket. Default: `true` without `cloudFront`, `false` with it.
+        :param pulumi.Input[_builtins.int] reserved_concurrency: Reserved concurrent executions of the rotation Lambda, 1 to 1000. Default: not set (nothing reserved). Correctness never depends on it (the Lambda's writes are conditional); 1 only serializes the function's runs. Lambda keeps 100 of a Region's concurrency unreserved, so an account still at a new account's quota of 10 cannot reserve any.
         :param pulumi.Input[_builtins.str] rotation_interval: How often the signing key rotates: whole days from 1 to 1000 (`60d`) or whole hours from 4 to 23 (`12h`); longer than `minActivationGracePeriod`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags applied to every taggable child resource.
         """
@@ -114,6 +116,8 @@ class JwksRotationArgs:
             pulumi.set(__self__, "min_key_cleanup_grace_period", min_key_cleanup_grace_period)
         if public_read is not None:
             pulumi.set(__self__, "public_read", public_read)
+        if reserved_concurrency is not None:
+            pulumi.set(__self__, "reserved_concurrency", reserved_concurrency)
         if rotation_interval is None:
             rotation_interval = '60d'
         if rotation_interval is not None:
@@ -137,7 +141,7 @@ class JwksRotationArgs:
     @pulumi.getter(name="maxTokenValidityDuration")
     def max_token_validity_duration(self) -> pulumi.Input[_builtins.str]:
         """
-        Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`.
+        Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
         """
         return pulumi.get(self, "max_token_validity_duration")
 
@@ -173,7 +177,7 @@ class JwksRotationArgs:
     @pulumi.getter
     def bucket(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Name of an existing S3 bucket to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. Conflicts with `bucketName`.
+        Name of an existing S3 bucket, in the region of the deployment, to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. A name with dots gets a path-style `jwksUrl` (`https://s3.<region>.amazonaws.com/<bucket>/<bucketPath>`). Conflicts with `bucketName`.
         """
         return pulumi.get(self, "bucket")
 
@@ -185,7 +189,7 @@ class JwksRotationArgs:
     @pulumi.getter(name="bucketName")
     def bucket_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Name for the bucket the component creates (S3 naming rules). Default: generated from the component name. Conflicts with `bucket`.
+        Name for the bucket the component creates: S3 naming rules, and no `.` (a dotted name breaks TLS for the virtual-hosted `jwksUrl`). Default: generated from the component name. Conflicts with `bucket`.
         """
         return pulumi.get(self, "bucket_name")
 
@@ -197,7 +201,7 @@ class JwksRotationArgs:
     @pulumi.getter(name="bucketPath")
     def bucket_path(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Object key of the JWKS in the bucket; not empty, not starting with `/`.
+        Object key of the JWKS in the bucket: letters, digits and `/-_.!'()+=,@` only (no `*`, `?`, `$`, whitespace or URL delimiters, which would widen the bucket and IAM policies or break the `jwksUrl`), no `.`, `..` or empty segment, no leading or trailing `/`, not under `.jwks-rotation/` (where the private key registry `.jwks-rotation/<bucketPath>.registry.json` lives), at most 995 bytes.
         """
         return pulumi.get(self, "bucket_path")
 
@@ -209,7 +213,7 @@ class JwksRotationArgs:
     @pulumi.getter(name="cacheControl")
     def cache_control(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`.
+        Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
         """
         return pulumi.get(self, "cache_control")
 
@@ -338,6 +342,18 @@ class JwksRotationArgs:
         pulumi.set(self, "public_read", value)
 
     @_builtins.property
+    @pulumi.getter(name="reservedConcurrency")
+    def reserved_concurrency(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Reserved concurrent executions of the rotation Lambda, 1 to 1000. Default: not set (nothing reserved). Correctness never depends on it (the Lambda's writes are conditional); 1 only serializes the function's runs. Lambda keeps 100 of a Region's concurrency unreserved, so an account still at a new account's quota of 10 cannot reserve any.
+        """
+        return pulumi.get(self, "reserved_concurrency")
+
+    @reserved_concurrency.setter
+    def reserved_concurrency(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "reserved_concurrency", value)
+
+    @_builtins.property
     @pulumi.getter(name="rotationInterval")
     def rotation_interval(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -385,6 +401,7 @@ class JwksRotation(pulumi.ComponentResource):
                  min_activation_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  min_key_cleanup_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  public_read: pulumi.Input[Optional[_builtins.bool]] = None,
+                 reserved_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  rotation_interval: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -395,10 +412,10 @@ class JwksRotation(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['AlarmArgs', 'AlarmArgsDict']] alarm: CloudWatch alarm on errors of the rotation Lambda (failed rotations or cleanups). Default: off.
-        :param pulumi.Input[_builtins.str] bucket: Name of an existing S3 bucket to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. Conflicts with `bucketName`.
-        :param pulumi.Input[_builtins.str] bucket_name: Name for the bucket the component creates (S3 naming rules). Default: generated from the component name. Conflicts with `bucket`.
-        :param pulumi.Input[_builtins.str] bucket_path: Object key of the JWKS in the bucket; not empty, not starting with `/`.
-        :param pulumi.Input[_builtins.str] cache_control: Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`.
+        :param pulumi.Input[_builtins.str] bucket: Name of an existing S3 bucket, in the region of the deployment, to publish the JWKS into. The component then creates no bucket and no bucket policy; merge the `bucketPolicyStatements` output into the bucket's policy. A name with dots gets a path-style `jwksUrl` (`https://s3.<region>.amazonaws.com/<bucket>/<bucketPath>`). Conflicts with `bucketName`.
+        :param pulumi.Input[_builtins.str] bucket_name: Name for the bucket the component creates: S3 naming rules, and no `.` (a dotted name breaks TLS for the virtual-hosted `jwksUrl`). Default: generated from the component name. Conflicts with `bucket`.
+        :param pulumi.Input[_builtins.str] bucket_path: Object key of the JWKS in the bucket: letters, digits and `/-_.!'()+=,@` only (no `*`, `?`, `$`, whitespace or URL delimiters, which would widen the bucket and IAM policies or break the `jwksUrl`), no `.`, `..` or empty segment, no leading or trailing `/`, not under `.jwks-rotation/` (where the private key registry `.jwks-rotation/<bucketPath>.registry.json` lives), at most 995 bytes.
+        :param pulumi.Input[_builtins.str] cache_control: Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
         :param pulumi.Input[_builtins.str] cleanup_check_interval: How often retired keys are checked for removal; whole minutes.
         :param pulumi.Input[Union['CloudFrontArgs', 'CloudFrontArgsDict']] cloud_front: Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
         :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
@@ -407,10 +424,11 @@ class JwksRotation(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] kms_key_id: ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
         :param pulumi.Input[_builtins.str] lambda_architecture: Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
-        :param pulumi.Input[_builtins.str] max_token_validity_duration: Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`.
+        :param pulumi.Input[_builtins.str] max_token_validity_duration: Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
         :param pulumi.Input[_builtins.str] min_activation_grace_period: Least time a key is published in the JWKS before it signs.
         :param pulumi.Input[_builtins.str] min_key_cleanup_grace_period: Extra time a retired key stays published after `maxTokenValidityDuration`.
         :param pulumi.Input[_builtins.bool] public_read: Allow anonymous `s3:GetObject` on the published objects only (the JWKS and the OpenID configuration), never on the whole bucket. Default: `true` without `cloudFront`, `false` with it.
+        :param pulumi.Input[_builtins.int] reserved_concurrency: Reserved concurrent executions of the rotation Lambda, 1 to 1000. Default: not set (nothing reserved). Correctness never depends on it (the Lambda's writes are conditional); 1 only serializes the function's runs. Lambda keeps 100 of a Region's concurrency unreserved, so an account still at a new account's quota of 10 cannot reserve any.
         :param pulumi.Input[_builtins.str] rotation_interval: How often the signing key rotates: whole days from 1 to 1000 (`60d`) or whole hours from 4 to 23 (`12h`); longer than `minActivationGracePeriod`.
         :param pulumi.Input[_builtins.str] secret_name: Name of the Secrets Manager secret that holds the private keys. Letters, digits and /_+=.@-, 1 to 512 characters.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags applied to every taggable child resource.
@@ -456,6 +474,7 @@ class JwksRotation(pulumi.ComponentResource):
                  min_activation_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  min_key_cleanup_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  public_read: pulumi.Input[Optional[_builtins.bool]] = None,
+                 reserved_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  rotation_interval: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -507,6 +526,7 @@ class JwksRotation(pulumi.ComponentResource):
                 min_key_cleanup_grace_period = '6h'
             __props__.__dict__["min_key_cleanup_grace_period"] = min_key_cleanup_grace_period
             __props__.__dict__["public_read"] = public_read
+            __props__.__dict__["reserved_concurrency"] = reserved_concurrency
             if rotation_interval is None:
                 rotation_interval = '60d'
             __props__.__dict__["rotation_interval"] = rotation_interval
