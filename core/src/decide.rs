@@ -36,6 +36,20 @@ pub struct EmergencyIds {
     pub label: String,
 }
 
+/// What the emergency loop knows of its own request besides the labels and the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct EmergencyRequest<'a> {
+    /// The request's versions and label.
+    pub ids: &'a EmergencyIds,
+    /// The kid that signed when the request put its key (recorded in the fresh key's value);
+    /// None before the key is put or when nothing signed then.
+    pub replaced_kid: Option<&'a str>,
+    /// Revoke the replaced kid once the fresh key signs.
+    pub revoke_current: bool,
+    /// This run already fenced `AWSCURRENT`.
+    pub fenced: bool,
+}
+
 /// The next step of an emergency rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmergencyStep {
@@ -43,6 +57,14 @@ pub enum EmergencyStep {
     PutKey,
     /// Put a fresh NEXT under `next_version`.
     PutNext,
+    /// Put a copy of the signing key under a new version and move `AWSCURRENT` onto it from
+    /// `current`, before a rotation in progress is cancelled: its finishSecret, which may have
+    /// read its pending version before the cancellation, then fails its conditional move
+    /// instead of making the cancelled key sign.
+    Fence {
+        /// The version holding `AWSCURRENT`.
+        current: String,
+    },
     /// Remove `AWSPENDING` from this version (cancels a rotation in progress, and clears the
     /// label a completed rotation leaves on the current version, which would otherwise block
     /// every later `RotateSecret` once `AWSCURRENT` moves away from it).
@@ -57,33 +79,40 @@ pub enum EmergencyStep {
         /// The holder seen.
         from: Option<String>,
     },
-    /// Remove the request's label from the fresh key, which signs now.
+    /// Remove the request's label from the fresh key: it signs now, or it was revoked after a
+    /// later rotation had already replaced the key this request was to replace.
     ReleaseLabel,
     /// The fresh key signs, the registry says so: done.
     Done {
         /// The fresh signing kid.
         kid: String,
     },
-    /// This request's key was current once and a later rotation replaced it: nothing to do.
+    /// This request's key signed and a later rotation replaced it, or a later rotation replaced
+    /// the key this request was to replace: nothing to do.
     Superseded,
     /// Refused.
     Refuse(ActionFailure),
 }
 
 /// Decides the next step of emergencyRotate. The fresh key is published (held by the request's
-/// label) before `AWSCURRENT` moves; the key that was current is stamped activated first (it
-/// signed, whatever the registry said) and retired, or revoked when `revoke_kid` names it, only
-/// once the fresh key signs.
+/// label) before `AWSCURRENT` moves; a rotation in progress is fenced off and cancelled first;
+/// the key that was current is stamped activated (it signed, whatever the registry said) and
+/// retired, or revoked with `revoke_current`, only once the fresh key signs.
 pub fn plan_emergency(
     registry: &Published,
     view: &View,
-    ids: &EmergencyIds,
-    revoke_kid: Option<&str>,
+    request: EmergencyRequest<'_>,
     now: DateTime<Utc>,
     retention: Retention,
 ) -> EmergencyStep {
+    let ids = request.ids;
     if !view.labels.contains_key(&ids.key_version) {
         return EmergencyStep::PutKey;
+    }
+    let is_current = view.has(&ids.key_version, label::CURRENT);
+    let labelled = view.has(&ids.key_version, &ids.label);
+    if !is_current && !labelled {
+        return EmergencyStep::Superseded;
     }
     let Some(fresh) = view.key_of(&ids.key_version).map(|k| k.kid().to_string()) else {
         return EmergencyStep::Refuse(ActionFailure::ForeignValue {
@@ -91,17 +120,32 @@ pub fn plan_emergency(
             reason: "the emergency version holds no key".into(),
         });
     };
-    let is_current = view.has(&ids.key_version, label::CURRENT);
-    let labelled = view.has(&ids.key_version, &ids.label);
-    if !is_current && !labelled {
-        return EmergencyStep::Superseded;
-    }
     if !is_current {
         if registry.is_revoked(&fresh) {
-            return EmergencyStep::Refuse(ActionFailure::EmergencyKeyRevoked(fresh));
+            // Revoked while it waited for AWSCURRENT. If the key it was to replace still signs,
+            // the emergency did not happen: say so. If a later rotation replaced that key (for
+            // example another emergency that made this key sign and then revoked it), the
+            // request's purpose is met: let go of the label and report Superseded.
+            if view.kid_at(label::CURRENT) == request.replaced_kid {
+                return EmergencyStep::Refuse(ActionFailure::EmergencyKeyRevoked(fresh));
+            }
+            return EmergencyStep::ReleaseLabel;
         }
         if !view.labels.contains_key(&ids.next_version) {
             return EmergencyStep::PutNext;
+        }
+        if let Some(p) = view.pending_in_progress() {
+            if !request.fenced
+                && view.key_at(label::CURRENT).is_some()
+                && let Some(c) = view.holder(label::CURRENT)
+            {
+                return EmergencyStep::Fence {
+                    current: c.to_string(),
+                };
+            }
+            return EmergencyStep::CancelPending {
+                from: p.to_string(),
+            };
         }
         if let Some(p) = view.holder(label::PENDING) {
             return EmergencyStep::CancelPending {
@@ -117,7 +161,9 @@ pub fn plan_emergency(
         };
     }
     let mut base = registry.clone();
-    if let Some(kid) = revoke_kid.filter(|k| *k != fresh) {
+    if request.revoke_current
+        && let Some(kid) = request.replaced_kid.filter(|k| *k != fresh)
+    {
         base.revoked.entry(kid.to_string()).or_insert(now);
     }
     let next = publish(&base, view, now, retention);

@@ -8,13 +8,10 @@
 //! 3. a year of operation (rotations, cleanups, emergencies, revocations, manual rotations) with
 //!    token lifetimes from 1h to 90d, and a configuration change mid-run.
 //!
-//! Run with `cargo test -p jwks-rotation-core --test incidents -- --nocapture` to see the counts.
-//!
-//! OPEN: the pair explorations (1), the crash-after-every-call test (2) and three replayed
-//! schedules still find invariant violations in the actions; they are kept, failing, in
-//! `core/tests/open/incidents_full.rs` (not compiled) until the actions are fixed, and listed in
-//! the closing note of the session that wrote them. What stays here passes.
-#![allow(dead_code)]
+//! Run with `cargo test -p jwks-rotation-core --test incidents -- --nocapture` to see the counts
+//! (the total number of schedules explored is printed by each `pairs_*` test). The `replay_*`
+//! tests are the schedules this search found against earlier versions of the actions, kept as
+//! short regression tests; each failed on the commit before its fix (docs/ROTATION.md).
 //!
 //! Search per pair: Knuth's estimate of the number of schedules (8 random probes); at most
 //! `INCIDENTS_DFS_LIMIT` (default 500): every schedule, by depth-first search replaying from a
@@ -39,8 +36,8 @@ use jwks_rotation_core::actions::{
 };
 use jwks_rotation_core::{Duration, RotationConfig, RotationKind};
 use model::explore::{
-    Action, describe, follow_up, full_rotation, full_rotation_noting, note_result, run_action,
-    run_schedule,
+    Action, Until, describe, follow_up, full_rotation, full_rotation_noting, note_result,
+    run_action, run_schedule,
 };
 use model::{CURRENT, Handle, NEXT, PENDING, World, block_on, config, lock, t0};
 use rand::rngs::StdRng;
@@ -299,7 +296,7 @@ fn dfs(
     loop {
         let mut decisions: Vec<Decision> = Vec::new();
         let mut preemptions = 0;
-        let r = run_schedule(start, cfg, acts, &mut |enabled, last| {
+        let r = run_schedule(start, cfg, acts, &mut |enabled, last, _| {
             if enabled.len() == 1 {
                 return enabled[0];
             }
@@ -359,7 +356,7 @@ fn explore_pair(label: &str, start: &World, cfg: &RotationConfig, acts: &[Action
     let probes = 8;
     let mut estimate = 0.0;
     for _ in 0..probes {
-        let r = run_schedule(start, cfg, acts, &mut |e, _| {
+        let r = run_schedule(start, cfg, acts, &mut |e, _, _| {
             e[rng.random_range(0..e.len())]
         });
         estimate += r.branches.iter().map(|n| *n as f64).product::<f64>() / probes as f64;
@@ -380,7 +377,7 @@ fn explore_pair(label: &str, start: &World, cfg: &RotationConfig, acts: &[Action
         stats.bound = bound;
         stats.complete = dfs(label, start, cfg, acts, bound, dfs_limit * 2, &mut stats);
         for _ in 0..random_runs {
-            let r = run_schedule(start, cfg, acts, &mut |e, _| {
+            let r = run_schedule(start, cfg, acts, &mut |e, _, _| {
                 e[rng.random_range(0..e.len())]
             });
             evaluate(label, acts, cfg, r, &mut stats);
@@ -513,6 +510,18 @@ fn run_pairs(state: &str) {
     for l in &lines {
         println!("  {l}");
     }
+    // `make test` prints these after `cargo test` (which keeps a passing test's output).
+    let summary = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("incidents-pairs-{state}.txt"));
+    let pairs = lines.len();
+    let failing = failures.len();
+    std::fs::write(
+        &summary,
+        format!(
+            "interleavings from {state}: {total} schedules of {pairs} action pairs explored, {failing} kinds of failure\n"
+        ),
+    )
+    .expect("write the schedule summary");
     assert!(total > 0);
     if !failures.is_empty() {
         println!("== FAILING schedules from {state}, by kind of first violation:");
@@ -524,6 +533,26 @@ fn run_pairs(state: &str) {
         }
         panic!("{} kinds of failing schedules from {state}", failures.len());
     }
+}
+
+#[test]
+fn pairs_steady_state() {
+    run_pairs("S0");
+}
+
+#[test]
+fn pairs_rotation_started() {
+    run_pairs("S1");
+}
+
+#[test]
+fn pairs_rotation_staged() {
+    run_pairs("S2");
+}
+
+#[test]
+fn pairs_early_rotation_staged() {
+    run_pairs("S3");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -712,6 +741,65 @@ fn crash_run(case: &CrashCase, cfg: &RotationConfig, base: &[String], ks: &[u64]
         v.push(format!("calls: {trace}"));
     }
     v
+}
+
+#[test]
+fn crash_after_every_call_then_retry() {
+    let began = Instant::now();
+    let st = starts();
+    let cfg = &st.cfg;
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for case in crash_cases(st) {
+        let w = Arc::new(Mutex::new(case.start.clone()));
+        let calls0 = lock(&w).calls;
+        let base = run_seq(&w, cfg, &case.acts);
+        let n = lock(&w).calls - calls0;
+        let mut runs = 0;
+        let mut failing = 0;
+        let mut shown = BTreeSet::new();
+        let mut scenarios: Vec<Vec<u64>> = (0..n).map(|k| vec![k]).collect();
+        // Crashes in the retry too: after every call of the first run, and after every call
+        // (every few calls, for the long actions) of the retry.
+        let stride = (n / 4).max(1) as usize;
+        for k1 in 0..n {
+            for k2 in (0..n).step_by(stride) {
+                scenarios.push(vec![k1, k2]);
+            }
+        }
+        for ks in scenarios {
+            let v = crash_run(&case, cfg, &base, &ks);
+            runs += 1;
+            if !v.is_empty() {
+                failing += 1;
+                let key = v.get(1).map(|s| shape(s)).unwrap_or_default();
+                if shown.insert(key) && shown.len() <= 3 {
+                    failures.push(format!(
+                        "{} crash after {ks:?} calls:\n      {}",
+                        case.name,
+                        v.join("\n      ")
+                    ));
+                }
+            }
+        }
+        total += runs;
+        println!(
+            "  crash {}: {n} calls uncrashed ({base:?}), {runs} crash scenarios, {failing} failing",
+            case.name
+        );
+    }
+    println!(
+        "== crash scenarios: {total} in {:.1}s",
+        began.elapsed().as_secs_f64()
+    );
+    assert!(total > 0);
+    if !failures.is_empty() {
+        println!("== FAILING crash scenarios:");
+        for f in &failures {
+            println!("{f}\n");
+        }
+        panic!("{} failing crash scenario examples", failures.len());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -998,7 +1086,7 @@ fn a_year_of_operation() {
 
 /// Runs `acts` on `start` following `script` ((actor, calls) segments), then the checks of a
 /// pair run; returns the violations and the calls made.
-fn replay(start: &World, acts: &[Action], script: &[(usize, usize)]) -> (Vec<String>, String) {
+fn replay(start: &World, acts: &[Action], script: &[(usize, Until)]) -> (Vec<String>, String) {
     let cfg = &starts().cfg;
     let mut chooser = model::explore::scripted(script);
     let r = run_schedule(start, cfg, acts, &mut chooser);
@@ -1039,8 +1127,6 @@ fn assert_clean(what: &str, (v, how): (Vec<String>, String)) {
     );
 }
 
-const ALL: usize = usize::MAX;
-
 fn emergency_action(request: &str, revoke_current: bool) -> Action {
     Action::Emergency {
         request: request.to_string(),
@@ -1059,7 +1145,7 @@ fn replay_cleanup_repair_writes_an_older_projection() {
         replay(
             &st.s0,
             &[Action::Cleanup, emergency_action("r-1", false)],
-            &[(0, 1), (1, ALL), (0, ALL)],
+            &[(0, Until::Calls(1)), (1, Until::End), (0, Until::End)],
         ),
     );
 }
@@ -1082,7 +1168,37 @@ fn replay_ensure_jwks_writes_an_older_projection() {
     // revoke(retired) stops before its final JWKS read; revoke(NEXT) runs; revoke(retired) ends.
     assert_clean(
         "revoke's ensure_jwks overwrote a newer JWKS",
-        replay(&st.s0, &[retired, next], &[(0, 6), (1, ALL), (0, ALL)]),
+        replay(
+            &st.s0,
+            &[retired, next],
+            &[
+                (0, Until::Before("read_jwks", 1)),
+                (1, Until::End),
+                (0, Until::End),
+            ],
+        ),
+    );
+}
+
+/// Two emergency rotations: the first stops before its final JWKS read, the second runs, the
+/// first's ensure_jwks writes its older projection: the second one's signing key leaves the JWKS.
+#[test]
+fn replay_emergency_ensure_jwks_drops_the_signing_key() {
+    let st = starts();
+    assert_clean(
+        "emergencyRotate's ensure_jwks overwrote a newer JWKS",
+        replay(
+            &st.s0,
+            &[
+                emergency_action("r-1", false),
+                emergency_action("r-2", false),
+            ],
+            &[
+                (0, Until::After("move(JWKS_EMERGENCY", 2)),
+                (1, Until::End),
+                (0, Until::End),
+            ],
+        ),
     );
 }
 
@@ -1100,20 +1216,23 @@ fn replay_emergency_moves_current_before_the_jwks_has_the_key() {
                 Action::Finish(st.last_token.clone()),
                 emergency_action("r-1", false),
             ],
-            &[(1, 8), (0, 6), (1, ALL), (0, ALL)],
+            &[
+                (1, Until::Before("move(AWSPENDING", 1)),
+                (0, Until::Before("write_jwks", 1)),
+                (1, Until::End),
+                (0, Until::End),
+            ],
         ),
     );
 }
 
-/// Runs `acts` one after the other on a copy of `start`, crashing after `crash_after` calls, then
-/// again without a crash; returns the violations.
-fn crash_then_retry(start: &World, acts: &[Action], crash_after: u64) -> Vec<String> {
+/// Runs `acts` one after the other on a copy of `start`, crashing at the `n`th call whose
+/// description contains the text (and at every call after it), then again without a crash;
+/// returns the violations.
+fn crash_then_retry(start: &World, acts: &[Action], crash_on: (&str, usize)) -> Vec<String> {
     let cfg = &starts().cfg;
     let w = Arc::new(Mutex::new(start.clone()));
-    {
-        let mut g = lock(&w);
-        g.crash_after = Some(g.calls + crash_after);
-    }
+    lock(&w).crash_on = Some((crash_on.0.to_string(), crash_on.1));
     let first = run_seq(&w, cfg, acts);
     lock(&w).crash_after = None;
     let retry = run_seq(&w, cfg, acts);
@@ -1132,7 +1251,7 @@ fn crash_then_retry(start: &World, acts: &[Action], crash_after: u64) -> Vec<Str
 #[test]
 fn replay_emergency_crash_between_registry_and_jwks() {
     let st = starts();
-    let v = crash_then_retry(&st.s0, &[emergency_action("r-1", false)], 12);
+    let v = crash_then_retry(&st.s0, &[emergency_action("r-1", false)], ("write_jwks", 1));
     assert!(v.is_empty(), "{}", v.join("\n"));
 }
 
@@ -1142,8 +1261,126 @@ fn replay_emergency_crash_between_registry_and_jwks() {
 #[test]
 fn replay_finish_crash_between_registry_and_jwks() {
     let st = starts();
-    let v = crash_then_retry(&st.s2, &[Action::Finish(st.token.clone())], 6);
+    let v = crash_then_retry(
+        &st.s2,
+        &[Action::Finish(st.token.clone())],
+        ("write_jwks", 1),
+    );
     assert!(v.is_empty(), "{}", v.join("\n"));
+}
+
+/// finishSecret stops between its registry write (which lists the fresh NEXT as published) and
+/// its JWKS write; nothing retries it, and the JWKS lags until the next day's cleanup repairs
+/// it. `minActivationGracePeriod` must count from the repair, when verifiers could first fetch
+/// the key: the rotation due one grace after the registry write must not promote it (found by
+/// core/tests/simulation.rs under chaos: a key signed 3.5 h after it reached the JWKS with a
+/// 4 h grace).
+#[test]
+fn a_key_that_reaches_the_jwks_late_counts_its_grace_from_then() {
+    let st = starts();
+    let cfg = &st.cfg;
+    let w = Arc::new(Mutex::new(st.s2.clone()));
+    lock(&w).crash_on = Some(("write_jwks".to_string(), 1));
+    let first = run_seq(&w, cfg, &[Action::Finish(st.token.clone())]);
+    assert_eq!(
+        first,
+        ["Err(Crash)"],
+        "finishSecret stops before its JWKS write"
+    );
+    lock(&w).crash_after = None;
+    let next = lock(&w).kid_at(NEXT).expect("a fresh NEXT");
+    let listed = lock(&w)
+        .registry()
+        .unwrap()
+        .get(&next)
+        .unwrap()
+        .published_at;
+    assert!(!lock(&w).jwks_kids().contains(&next), "the JWKS lags");
+    let h = Handle::new(w.clone(), cfg.clone(), "later");
+    advance_days(&h, 1);
+    let repaired = lock(&w).now;
+    assert!(
+        lock(&w).jwks_kids().contains(&next),
+        "the cleanup repaired the JWKS"
+    );
+    let recorded = lock(&w)
+        .registry()
+        .unwrap()
+        .get(&next)
+        .unwrap()
+        .published_at;
+    assert_eq!(
+        recorded, repaired,
+        "publishedAt of `{next}` is when it reached the JWKS, not when the registry listed it ({listed})"
+    );
+    // One grace after the registry write the NEXT is not yet eligible; one grace after the
+    // repair it is.
+    lock(&w).now = listed + cfg.min_activation_grace_period.to_chrono();
+    let (_, early) = full_rotation(&h).expect("rotation");
+    assert!(
+        matches!(early, Outcome::Deferred(_)),
+        "promoted {next} before it was served for the grace: {early:?}"
+    );
+    lock(&w).now = repaired + cfg.min_activation_grace_period.to_chrono();
+    let (_, due) = full_rotation(&h).expect("rotation");
+    assert_eq!(due, Outcome::Staged(RotationKind::Promoted));
+    let g = lock(&w);
+    assert!(g.violations.is_empty(), "{}", g.violations.join("\n"));
+}
+
+/// A retry of a completed emergencyRotate after a later emergency replaced its key: the
+/// version of its key holds no reference label any more, so its key is not resolved and the
+/// action fails with ForeignSecretValue instead of reporting Superseded (where DescribeSecret
+/// lists unlabelled versions; where it does not, the retry puts its key again, finds the token
+/// in use, and loops until Contention).
+#[test]
+fn replay_emergency_retry_after_it_was_superseded() {
+    let st = starts();
+    let cfg = &st.cfg;
+    let mut got = Vec::new();
+    for lists_unlabelled in [true, false] {
+        let mut start = st.s0.clone();
+        start.describe_lists_unlabelled = lists_unlabelled;
+        let w = Arc::new(Mutex::new(start));
+        let a = emergency_action("r-1", false);
+        let b = emergency_action("r-2", false);
+        let r1 = run_seq(&w, cfg, std::slice::from_ref(&a));
+        let r2 = run_seq(&w, cfg, std::slice::from_ref(&b));
+        let r3 = run_seq(&w, cfg, std::slice::from_ref(&a));
+        got.push((lists_unlabelled, [r1, r2, r3].concat()));
+    }
+    let want = ["EmergencyRotated", "EmergencyRotated", "Superseded"].map(String::from);
+    assert!(
+        got.iter().all(|(_, r)| *r == want),
+        "emergency r-1, emergency r-2, retry of r-1 (DescribeSecret lists unlabelled versions: outcomes): {got:?}"
+    );
+}
+
+/// createSecret decides to promote NEXT; a revocation of NEXT completes (the rotation's version
+/// has no value yet, so it is not cancelled); createSecret then stages the revoked key. Every
+/// testSecret fails (the key is not published), finishSecret never runs to cancel, and
+/// RotateSecret is refused for good: the secret never rotates again.
+#[test]
+fn replay_create_stages_a_revoked_key() {
+    let st = starts();
+    assert_clean(
+        "createSecret staged a revoked key",
+        replay(
+            &st.s1,
+            &[
+                Action::Create(st.token.clone()),
+                Action::Revoke {
+                    kid: st.next_kid.clone(),
+                    target: "Next",
+                },
+            ],
+            &[
+                (0, Until::Before("put(", 1)),
+                (1, Until::End),
+                (0, Until::End),
+            ],
+        ),
+    );
 }
 
 /// emergencyRotate A's key signs; emergencyRotate B with revokeCurrent replaces and revokes it;
@@ -1159,7 +1396,11 @@ fn replay_emergency_superseded_and_revoked_reports_an_error() {
                 emergency_action("r-1", false),
                 emergency_action("r-2", true),
             ],
-            &[(0, 16), (1, ALL), (0, ALL)],
+            &[
+                (0, Until::After("move(AWSCURRENT", 0)),
+                (1, Until::End),
+                (0, Until::End),
+            ],
         ),
     );
 }
@@ -1323,4 +1564,31 @@ fn the_checker_sees_each_violation() {
     let now = w.now;
     w.track.reported_revoked.insert(st.retired_kid.clone(), now);
     sees(w, "reported revoked and is in the JWKS");
+}
+
+/// finishSecret reads its pending version; emergencyRotate cancels that rotation (removes
+/// AWSPENDING) and takes its snapshot; finishSecret, which does not look at AWSPENDING again,
+/// moves AWSCURRENT onto the cancelled key (AWSCURRENT is still where the rotation began); the
+/// emergency, deciding on its snapshot, drops that key from the registry and the JWKS (never
+/// signed, no label): the signing key is not published until the emergency moves AWSCURRENT.
+#[test]
+fn replay_finish_moves_current_onto_a_cancelled_rotation() {
+    let st = starts();
+    assert_clean(
+        "finishSecret made a cancelled pending key sign",
+        replay(
+            &st.s2,
+            &[
+                Action::Finish(st.token.clone()),
+                emergency_action("r-1", false),
+            ],
+            &[
+                (0, Until::Calls(1)),
+                (1, Until::After("move(AWSPENDING", 2)),
+                (0, Until::After("move(AWSCURRENT", 0)),
+                (1, Until::End),
+                (0, Until::End),
+            ],
+        ),
+    );
 }

@@ -97,7 +97,7 @@ pub enum ActionFailure {
         "kid `{0}` is not published by this rotation (never published, or removed after its retention); nothing was changed"
     )]
     NotPublished(String),
-    /// finishSecret found its pending key revoked: the rotation is cancelled.
+    /// testSecret or finishSecret found its pending key revoked: the rotation is cancelled.
     #[error(
         "the pending key `{kid}` of version `{token}` was revoked; the rotation was cancelled (AWSPENDING removed) and the signing key is unchanged"
     )]

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use super::backend::{Backend, MoveOutcome, PutOutcome};
+use super::backend::{Backend, Fetched, MoveOutcome, PutOutcome};
 use super::rotation::{put_fresh_next, retention};
 use super::state::{self, MAX_ATTEMPTS};
 use super::{ActionFailure, Outcome, Report, derived_token, label};
-use crate::decide::{self, EmergencyIds, EmergencyStep, RevokeStep};
+use crate::decide::{self, EmergencyIds, EmergencyRequest, EmergencyStep, RevokeStep};
 use crate::jwks::PublicJwk;
 use crate::lifecycle;
 
@@ -63,6 +63,11 @@ pub async fn cleanup<B: Backend>(b: &B) -> Result<Report, B::Error> {
         };
         if next != registry || registry_etag.is_none() {
             let snap = state::Snapshot {
+                // A migration (no registry object yet) replaces the legacy JWKS, which is the
+                // projection of the legacy registry.
+                jwks_seen: registry_etag
+                    .is_some()
+                    .then(|| jwks.as_ref().map(|j| j.body.clone()).unwrap_or_default()),
                 registry,
                 registry_etag,
                 jwks_guard,
@@ -81,7 +86,8 @@ pub async fn cleanup<B: Backend>(b: &B) -> Result<Report, B::Error> {
         // The JWKS lags its registry when a writer stopped between its two writes: repair it.
         let body = registry.jwks_body();
         if jwks.as_ref().is_none_or(|j| j.body != body) {
-            state::sync_jwks(b, body, jwks_guard).await?;
+            let replaced = jwks.map(|j| j.body).unwrap_or_default();
+            state::sync_jwks(b, registry.clone(), jwks_guard, &replaced).await?;
         }
         return Ok(Report {
             outcome: Outcome::CleanedUp { removed },
@@ -113,38 +119,21 @@ pub async fn emergency_rotate<B: Backend>(
     let now = b.now();
     let ids = emergency_ids(request_id);
     let mut known: BTreeMap<String, Option<PublicJwk>> = BTreeMap::new();
-    let mut revoke_kid: Option<Option<String>> = (!revoke_current).then_some(None);
+    // The kid that signed when the fresh key was put, recorded in its value (read once).
+    let mut replaced: Option<Option<String>> = None;
+    let mut fenced = false;
     for _ in 0..(MAX_ATTEMPTS * 3) {
         let snap = state::read_snapshot(b, &known).await?;
-        // The key to revoke is the one signing when the request began, recorded in the fresh
-        // key's version (read once).
-        if revoke_kid.is_none() && snap.view.labels.contains_key(&ids.key_version) {
-            let fresh = state::read_key(b, &ids.key_version).await?;
-            let replaced = fresh
-                .rotation
-                .as_ref()
-                .and_then(|r| r.replaces_version_id.clone());
-            let kid = match replaced {
-                Some(v) => match snap.registry.kid_of_version(&v) {
-                    Some(k) => Some(k.to_string()),
-                    None => match b.get(Some(&v), None).await? {
-                        super::Fetched::Found { value, .. } => value.key().map(|k| k.kid.clone()),
-                        _ => None,
-                    },
-                },
-                None => None,
-            };
-            revoke_kid = Some(kid);
+        if replaced.is_none() && snap.view.labels.contains_key(&ids.key_version) {
+            replaced = Some(replaced_kid(b, &snap.registry, &ids.key_version).await?);
         }
-        let step = decide::plan_emergency(
-            &snap.registry,
-            &snap.view,
-            &ids,
-            revoke_kid.as_ref().and_then(|k| k.as_deref()),
-            now,
-            retention(b),
-        );
-        match step {
+        let request = EmergencyRequest {
+            ids: &ids,
+            replaced_kid: replaced.as_ref().and_then(|k| k.as_deref()),
+            revoke_current,
+            fenced,
+        };
+        match decide::plan_emergency(&snap.registry, &snap.view, request, now, retention(b)) {
             EmergencyStep::PutKey => {
                 let current = snap.view.holder(label::CURRENT).map(str::to_string);
                 let value = b
@@ -156,15 +145,46 @@ pub async fn emergency_rotate<B: Backend>(
                     });
                 let jwk = match b.put(&ids.key_version, &value, &[&ids.label]).await? {
                     PutOutcome::Written => value.public_key_jwk,
-                    PutOutcome::TokenInUse => {
-                        state::read_key(b, &ids.key_version).await?.public_key_jwk
-                    }
+                    // An earlier run put the key. Where DescribeSecret does not list a version
+                    // without labels, the version's own labels tell whether it still belongs
+                    // to this request or a later rotation superseded it.
+                    PutOutcome::TokenInUse => match b.get(Some(&ids.key_version), None).await? {
+                        Fetched::Found { stages, value, .. } => {
+                            if !stages
+                                .iter()
+                                .any(|l| l == label::CURRENT || *l == ids.label)
+                            {
+                                return Ok(Report::new(Outcome::Superseded, Some(snap.registry)));
+                            }
+                            match value.key() {
+                                Some(k) => k.public_key_jwk.clone(),
+                                None => {
+                                    return Err(ActionFailure::NoPendingValue(
+                                        ids.key_version.clone(),
+                                    )
+                                    .into());
+                                }
+                            }
+                        }
+                        Fetched::NotFound | Fetched::StageMismatch => {
+                            return Err(
+                                ActionFailure::NoPendingValue(ids.key_version.clone()).into()
+                            );
+                        }
+                    },
                 };
                 known.insert(ids.key_version.clone(), Some(jwk));
             }
             EmergencyStep::PutNext => {
                 if let Some(n) = put_fresh_next(b, &ids.next_version).await? {
                     known.insert(ids.next_version.clone(), Some(n));
+                }
+            }
+            EmergencyStep::Fence { current } => {
+                let purpose = format!("fence emergency {}", ids.key_version);
+                if let Some(f) = fence(b, &current, &purpose).await? {
+                    known.insert(f.0, Some(f.1));
+                    fenced = true;
                 }
             }
             EmergencyStep::CancelPending { from } => {
@@ -185,21 +205,59 @@ pub async fn emergency_rotate<B: Backend>(
             }
             EmergencyStep::Done { kid } => {
                 state::ensure_jwks(b).await?;
-                return Ok(Report {
-                    outcome: Outcome::EmergencyRotated { kid },
-                    published: Some(snap.registry),
-                });
+                return Ok(Report::new(
+                    Outcome::EmergencyRotated { kid },
+                    Some(snap.registry),
+                ));
             }
             EmergencyStep::Superseded => {
-                return Ok(Report {
-                    outcome: Outcome::Superseded,
-                    published: Some(snap.registry),
-                });
+                return Ok(Report::new(Outcome::Superseded, Some(snap.registry)));
             }
             EmergencyStep::Refuse(f) => return Err(f.into()),
         }
     }
     Err(ActionFailure::Contention(MAX_ATTEMPTS * 3).into())
+}
+
+/// The kid of the version an emergency key replaced (its `replaces_version_id`).
+async fn replaced_kid<B: Backend>(
+    b: &B,
+    registry: &crate::lifecycle::Published,
+    key_version: &str,
+) -> Result<Option<String>, B::Error> {
+    let fresh = state::read_key(b, key_version).await?;
+    let Some(v) = fresh.rotation.and_then(|r| r.replaces_version_id) else {
+        return Ok(None);
+    };
+    if let Some(k) = registry.kid_of_version(&v) {
+        return Ok(Some(k.to_string()));
+    }
+    Ok(match b.get(Some(&v), None).await? {
+        Fetched::Found { value, .. } => value.key().map(|k| k.kid.clone()),
+        Fetched::NotFound | Fetched::StageMismatch => None,
+    })
+}
+
+/// Puts a copy of the key at `current` under a version derived from it and `purpose`, with the
+/// fence label, and moves `AWSCURRENT` onto the copy (conditionally on `current`). Returns the
+/// fence version and its public key when the move happened.
+async fn fence<B: Backend>(
+    b: &B,
+    current: &str,
+    purpose: &str,
+) -> Result<Option<(String, PublicJwk)>, B::Error> {
+    let value = state::read_key(b, current).await?;
+    let version = derived_token(current, purpose);
+    b.put(&version, &value, &[label::FENCE]).await?;
+    Ok(
+        match b
+            .move_label(label::CURRENT, Some(&version), Some(current))
+            .await?
+        {
+            MoveOutcome::Moved => Some((version, value.public_key_jwk)),
+            MoveOutcome::Conflict => None,
+        },
+    )
 }
 
 /// revoke: the kid leaves the JWKS at once and stays out; a rotation towards it is cancelled and
@@ -214,14 +272,8 @@ pub async fn revoke<B: Backend>(b: &B, kid: &str) -> Result<Report, B::Error> {
         let snap = state::read_snapshot(b, &known).await?;
         match decide::plan_revoke(&snap.registry, &snap.view, kid, fenced, now, retention(b)) {
             RevokeStep::Fence { current } => {
-                let value = state::read_key(b, &current).await?;
-                let fence = derived_token(&current, &format!("fence {kid}"));
-                b.put(&fence, &value, &[label::FENCE]).await?;
-                known.insert(fence.clone(), Some(value.public_key_jwk.clone()));
-                if b.move_label(label::CURRENT, Some(&fence), Some(&current))
-                    .await?
-                    == MoveOutcome::Moved
-                {
+                if let Some(f) = fence(b, &current, &format!("fence {kid}")).await? {
+                    known.insert(f.0, Some(f.1));
                     fenced = true;
                 }
             }

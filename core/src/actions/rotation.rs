@@ -201,12 +201,24 @@ pub async fn test_secret<B: Backend>(b: &B, token: &str) -> Result<Report, B::Er
         }
         if attempt == 0 {
             let (registry, _, _) = state::read_registry(b).await?;
+            if registry.is_revoked(&key.kid) {
+                // createSecret copied NEXT while a revocation of it completed: cancel this
+                // rotation, or every retry of it would fail here and RotateSecret would refuse
+                // to start another.
+                b.move_label(label::PENDING, None, Some(token)).await?;
+                return Err(ActionFailure::PendingKeyRevoked {
+                    kid: key.kid.clone(),
+                    token: token.to_string(),
+                }
+                .into());
+            }
             if registry.get(&key.kid).is_some() {
                 let guard = match &object {
                     Some(o) => super::Precondition::IfMatch(o.etag.clone()),
                     None => super::Precondition::IfAbsent,
                 };
-                state::sync_jwks(b, registry.jwks_body(), guard).await?;
+                let replaced = object.as_ref().map(|o| o.body.clone()).unwrap_or_default();
+                state::sync_jwks(b, registry, guard, &replaced).await?;
                 continue;
             }
         }
@@ -244,7 +256,8 @@ pub async fn finish_secret<B: Backend>(b: &B, token: &str) -> Result<Report, B::
     let (stages, key) = read_pending(b, token).await?;
     let now = b.now();
     let (registry, registry_etag, jwks_guard) = state::read_registry(b).await?;
-    if !stages.iter().any(|l| l == label::CURRENT) {
+    let already_current = stages.iter().any(|l| l == label::CURRENT);
+    if !already_current {
         let revoked = registry.is_revoked(&key.kid);
         if revoked || registry.get(&key.kid).is_none() {
             // Cancel this rotation so that the next RotateSecret is not blocked by it.
@@ -292,6 +305,7 @@ pub async fn finish_secret<B: Backend>(b: &B, token: &str) -> Result<Report, B::
         registry,
         registry_etag,
         jwks_guard,
+        jwks_seen: None,
     };
     let new_next = lifecycle::needs_new_next(
         snap.view.kid_at(label::CURRENT),
@@ -314,6 +328,11 @@ pub async fn finish_secret<B: Backend>(b: &B, token: &str) -> Result<Report, B::
         // without reading the secret), also when a deferred rotation changes nothing else.
         snap.view.register(&mut next_state);
         if let Some(published) = state::commit(b, &snap, next_state).await? {
+            if already_current {
+                // A retry: the run before may have stopped between its registry and JWKS
+                // writes, and the commit above writes nothing when the registry is up to date.
+                state::ensure_jwks(b).await?;
+            }
             return Ok(Report {
                 outcome: Outcome::Finished { new_next },
                 published: Some(published),

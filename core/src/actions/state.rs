@@ -111,6 +111,9 @@ pub struct Snapshot {
     pub registry_etag: Option<String>,
     /// The guard for the next JWKS write.
     pub jwks_guard: Precondition,
+    /// The JWKS body the action read, when it read it (otherwise the JWKS is taken to be the
+    /// registry's projection, which `jwks_guard` expects).
+    pub jwks_seen: Option<Vec<u8>>,
     /// Labels and keys, read after the registry.
     pub view: View,
 }
@@ -185,6 +188,7 @@ pub async fn read_snapshot<B: Backend>(
         registry,
         registry_etag,
         jwks_guard,
+        jwks_seen: None,
         view,
     })
 }
@@ -207,37 +211,113 @@ pub async fn commit<B: Backend>(
     if b.write_registry(&next.to_registry_json(), &guard).await? == WriteOutcome::Conflict {
         return Ok(None);
     }
-    let body = next.jwks_body();
-    if snap.registry_etag.is_none() || body != snap.registry.jwks_body() {
-        sync_jwks(b, body, snap.jwks_guard.clone()).await?;
+    let replaced = snap
+        .jwks_seen
+        .clone()
+        .unwrap_or_else(|| snap.registry.jwks_body());
+    if snap.registry_etag.is_none() || next.jwks_body() != replaced {
+        sync_jwks(b, next.clone(), snap.jwks_guard.clone(), &replaced).await?;
     }
     Ok(Some(next))
 }
 
-/// Makes the JWKS the projection of the newest registry. A refused write means another writer
-/// got there: the JWKS is re-read first and the registry after it, so the projection written is
-/// never older than the registry behind what it replaces (a writer that wrote a newer registry
-/// after our read either already changed the JWKS, and our conditional write fails, or will
-/// write it after us, guarded by the ETag of the projection we write).
+/// How long after its recorded publication a key may first reach the JWKS before the record is
+/// moved to the time it did (an action's own registry and JWKS writes are seconds apart).
+const PUBLICATION_SLACK_MINUTES: i64 = 10;
+
+/// Makes the JWKS the projection of the newest registry, replacing a document with the body
+/// `replaced` (as read or as computed; empty when there was none). A refused write means another
+/// writer got there: the JWKS is re-read first and the registry after it, so the projection
+/// written is never older than the registry behind what it replaces (a writer that wrote a
+/// newer registry after our read either already changed the JWKS, and our conditional write
+/// fails, or will write it after us, guarded by the ETag of the projection we write).
+///
+/// A key this write serves for the first time, well after the registry recorded its
+/// publication (its writer stopped between the two writes, and this is the repair), gets its
+/// `publishedAt` moved to now: `minActivationGracePeriod` counts from when verifiers could
+/// fetch the key, not from when the registry listed it.
 pub async fn sync_jwks<B: Backend>(
     b: &B,
-    mut body: Vec<u8>,
+    mut registry: Published,
     mut guard: Precondition,
+    replaced: &[u8],
 ) -> Result<(), B::Error> {
+    let mut replaced = replaced.to_vec();
+    let mut body = registry.jwks_body();
     for _ in 0..MAX_ATTEMPTS {
         if let WriteOutcome::Written(_) = b.write_jwks(&body, &guard).await? {
-            return Ok(());
+            return stamp_late_publications(b, &registry, &replaced).await;
         }
         let jwks = b.read_jwks().await?;
         if let Some(r) = b.read_registry().await? {
-            body = Published::from_registry_json(&r.body)
-                .map_err(|e| unreadable("key registry", e))?
-                .jwks_body();
+            registry = Published::from_registry_json(&r.body)
+                .map_err(|e| unreadable("key registry", e))?;
+            body = registry.jwks_body();
         }
         match jwks {
             Some(j) if j.body == body => return Ok(()),
-            Some(j) => guard = Precondition::IfMatch(j.etag),
-            None => guard = Precondition::IfAbsent,
+            Some(j) => {
+                guard = Precondition::IfMatch(j.etag);
+                replaced = j.body;
+            }
+            None => {
+                guard = Precondition::IfAbsent;
+                replaced = Vec::new();
+            }
+        }
+    }
+    Err(ActionFailure::Contention(MAX_ATTEMPTS).into())
+}
+
+/// The kids of a JWKS body (none when it is empty or unreadable).
+fn kids_of(body: &[u8]) -> std::collections::BTreeSet<String> {
+    Jwks::parse(body)
+        .map(|j| j.keys.iter().map(|k| k.kid().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// After a JWKS write that replaced `replaced` with the projection of `written`: moves the
+/// `publishedAt` of every key served for the first time, and recorded as published more than
+/// the slack ago, to now. No call unless there is such a key (only after a repair).
+async fn stamp_late_publications<B: Backend>(
+    b: &B,
+    written: &Published,
+    replaced: &[u8],
+) -> Result<(), B::Error> {
+    let now = b.now();
+    let slack = chrono::TimeDelta::minutes(PUBLICATION_SLACK_MINUTES);
+    let before = kids_of(replaced);
+    let late: Vec<String> = written
+        .keys
+        .iter()
+        .filter(|k| !before.contains(k.kid()) && k.published_at + slack < now)
+        .map(|k| k.kid().to_string())
+        .collect();
+    if late.is_empty() {
+        return Ok(());
+    }
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(r) = b.read_registry().await? else {
+            return Ok(());
+        };
+        let mut registry =
+            Published::from_registry_json(&r.body).map_err(|e| unreadable("key registry", e))?;
+        let mut changed = false;
+        for k in registry.keys.iter_mut() {
+            if late.iter().any(|l| l == k.kid()) && k.published_at + slack < now {
+                k.published_at = now;
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(());
+        }
+        let guard = Precondition::IfMatch(r.etag);
+        if b.write_registry(&registry.to_registry_json(), &guard)
+            .await?
+            != WriteOutcome::Conflict
+        {
+            return Ok(());
         }
     }
     Err(ActionFailure::Contention(MAX_ATTEMPTS).into())
@@ -250,13 +330,13 @@ pub async fn ensure_jwks<B: Backend>(b: &B) -> Result<(), B::Error> {
     let Some(r) = b.read_registry().await? else {
         return Ok(());
     };
-    let body = Published::from_registry_json(&r.body)
-        .map_err(|e| unreadable("key registry", e))?
-        .jwks_body();
+    let registry =
+        Published::from_registry_json(&r.body).map_err(|e| unreadable("key registry", e))?;
+    let body = registry.jwks_body();
     match jwks {
         Some(j) if j.body == body => Ok(()),
-        Some(j) => sync_jwks(b, body, Precondition::IfMatch(j.etag)).await,
-        None => sync_jwks(b, body, Precondition::IfAbsent).await,
+        Some(j) => sync_jwks(b, registry, Precondition::IfMatch(j.etag), &j.body).await,
+        None => sync_jwks(b, registry, Precondition::IfAbsent, &[]).await,
     }
 }
 

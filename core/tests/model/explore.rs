@@ -110,6 +110,8 @@ impl Action {
                     | F::UnknownToken(_)
                     | F::NoPendingValue(_)
                     | F::TestFailed(_)
+                    // createSecret copied a NEXT that a revocation took meanwhile.
+                    | F::PendingKeyRevoked { .. }
             ),
             Action::Finish(_) => matches!(
                 f,
@@ -200,6 +202,9 @@ pub struct RunResult {
     pub world: Arc<Mutex<World>>,
 }
 
+/// Picks the actor granted next: (waiting actors, actor granted last, call each actor wants).
+pub type Chooser<'a> = dyn FnMut(&[usize], Option<usize>, &[Option<String>]) -> usize + 'a;
+
 type ActorFuture<'a> = Pin<Box<dyn Future<Output = Result<Report, ModelError>> + Send + 'a>>;
 
 fn poll_actor<'a>(
@@ -228,13 +233,13 @@ fn poll_actor<'a>(
 }
 
 /// Runs `acts` concurrently on a copy of `start`, choosing among the actors that want a call
-/// with `choose(enabled actors, actor granted last) -> actor` (called before every call, also
-/// when only one actor is waiting).
+/// with `choose(enabled actors, actor granted last, call each actor wants) -> actor` (called
+/// before every call, also when only one actor is waiting).
 pub fn run_schedule(
     start: &World,
     cfg: &RotationConfig,
     acts: &[Action],
-    choose: &mut dyn FnMut(&[usize], Option<usize>) -> usize,
+    choose: &mut Chooser<'_>,
 ) -> RunResult {
     let n = acts.len();
     let world = Arc::new(Mutex::new(start.clone()));
@@ -282,7 +287,8 @@ pub fn run_schedule(
         if enabled.len() > 1 {
             branches.push(enabled.len());
         }
-        let pick = choose(&enabled, last);
+        let wants = sched.lock().unwrap().wants.clone();
+        let pick = choose(&enabled, last, &wants);
         assert!(enabled.contains(&pick));
         last = Some(pick);
         {
@@ -459,20 +465,58 @@ pub fn follow_up(world: &Arc<Mutex<World>>, cfg: &RotationConfig) -> Vec<String>
     out
 }
 
-/// A chooser that follows a script of (actor, number of calls) segments; an actor that has
-/// finished is skipped; after the script, the lowest waiting actor goes on.
-pub fn scripted(script: &[(usize, usize)]) -> impl FnMut(&[usize], Option<usize>) -> usize + '_ {
+/// Where a segment of a script ends.
+#[derive(Clone, Copy, Debug)]
+pub enum Until {
+    /// After this many calls.
+    Calls(usize),
+    /// Before the actor's `n`th call (in this segment) whose description contains the text.
+    Before(&'static str, usize),
+    /// After the first call whose description contains the text, and `n` calls more.
+    After(&'static str, usize),
+    /// When the actor has finished.
+    End,
+}
+
+/// A chooser that follows a script of (actor, until) segments; an actor that has finished is
+/// skipped; after the script, the lowest waiting actor goes on.
+pub fn scripted(
+    script: &[(usize, Until)],
+) -> impl FnMut(&[usize], Option<usize>, &[Option<String>]) -> usize + '_ {
     let mut seg = 0;
     let mut used = 0;
-    move |enabled, _| {
+    let mut seen = 0;
+    let mut after: Option<usize> = None;
+    move |enabled, _, wants| {
         while seg < script.len() {
-            let (actor, n) = script[seg];
-            if used < n && enabled.contains(&actor) {
+            let (actor, until) = script[seg];
+            let op = wants[actor].as_deref().unwrap_or("");
+            let go = enabled.contains(&actor)
+                && match until {
+                    Until::Calls(n) => used < n,
+                    Until::Before(text, n) => !(op.contains(text) && seen + 1 >= n),
+                    Until::After(_, _) => after != Some(0),
+                    Until::End => true,
+                };
+            if go {
                 used += 1;
+                match until {
+                    Until::Before(text, _) if op.contains(text) => seen += 1,
+                    Until::After(text, n) => {
+                        after = match after {
+                            None if op.contains(text) => Some(n),
+                            None => None,
+                            Some(k) => Some(k - 1),
+                        }
+                    }
+                    _ => {}
+                }
                 return actor;
             }
             seg += 1;
             used = 0;
+            seen = 0;
+            after = None;
         }
         enabled[0]
     }

@@ -81,6 +81,14 @@ pub struct Version {
     pub labels: BTreeSet<String>,
 }
 
+/// What the checker reads from the registry object: the revoked kids and the recorded
+/// retirements.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryFacts {
+    pub revoked: BTreeSet<String>,
+    pub retired: BTreeMap<String, DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Object {
     pub body: Vec<u8>,
@@ -99,6 +107,8 @@ pub struct KidTrack {
     pub first_published: Option<DateTime<Utc>>,
     pub first_current: Option<DateTime<Utc>>,
     pub last_current: Option<DateTime<Utc>>,
+    /// The latest retirement the registry recorded for it.
+    pub recorded_retired: Option<DateTime<Utc>>,
     /// Longest maxTokenValidity in force while it signed.
     pub ttl_secs: u64,
     /// It first signed as an emergency key or as the very first key.
@@ -128,6 +138,8 @@ pub struct World {
     pub calls: u64,
     /// After this many calls every call fails with `Crash` (and changes nothing).
     pub crash_after: Option<u64>,
+    /// Crash (from then on) at the `n`th call whose description contains the text.
+    pub crash_on: Option<(String, usize)>,
     /// Conditional writes, puts and label moves that AWS refused.
     pub refusals: Vec<String>,
     pub track: Tracker,
@@ -141,7 +153,7 @@ pub struct World {
     pub describe_lists_unlabelled: bool,
     /// Parsed JWKS (etag -> problems, kids) and registry (etag -> revoked kids), for speed.
     jwks_cache: Option<(String, Vec<String>, BTreeSet<String>)>,
-    registry_cache: Option<(String, Result<BTreeSet<String>, String>)>,
+    registry_cache: Option<(String, Result<RegistryFacts, String>)>,
     /// (calls, now) at the last check: nothing changed since, the check before the next call
     /// would repeat it.
     last_check: Option<(u64, DateTime<Utc>)>,
@@ -184,6 +196,7 @@ impl World {
             tokens_made: 0,
             calls: 0,
             crash_after: None,
+            crash_on: None,
             refusals: Vec::new(),
             track: Tracker::default(),
             violations: Vec::new(),
@@ -517,13 +530,17 @@ impl World {
         for p in jwks_problems {
             bad(p);
         }
-        let revoked = match self.parsed_registry() {
-            Ok(r) => r,
+        let (revoked, retired) = match self.parsed_registry() {
+            Ok(r) => (r.revoked, r.retired),
             Err(e) => {
                 bad(e);
-                BTreeSet::new()
+                Default::default()
             }
         };
+        for (k, at) in retired {
+            let t = self.track.kids.entry(k).or_default();
+            t.recorded_retired = Some(t.recorded_retired.map_or(at, |r| r.max(at)));
+        }
         for k in &jwks_kids {
             self.track
                 .kids
@@ -588,10 +605,15 @@ impl World {
             }
             if self.track.check_removal {
                 let keep = Duration::from_secs(t.ttl_secs.max(ttl)).saturating_add(keep_extra);
-                if now > last + keep.to_chrono() && jwks_kids.contains(k) {
+                // Retention counts from the retirement the registry recorded, which lags the
+                // label move when the action that moved it stopped before its registry write
+                // and was retried later.
+                let recorded = t.recorded_retired.map_or(last, |r| r.max(last));
+                if now > recorded + keep.to_chrono() && jwks_kids.contains(k) {
                     bad(format!(
-                        "inv3: `{k}` retired at {} is still published (held by {})",
+                        "inv3: `{k}` retired at {} (recorded {}) is still published (held by {})",
                         last.to_rfc3339(),
+                        recorded.to_rfc3339(),
                         self.holders_of(k)
                     ));
                 }
@@ -654,9 +676,9 @@ impl World {
         (problems, kids)
     }
 
-    fn parsed_registry(&mut self) -> Result<BTreeSet<String>, String> {
+    fn parsed_registry(&mut self) -> Result<RegistryFacts, String> {
         let Some(o) = &self.registry else {
-            return Ok(BTreeSet::new());
+            return Ok(RegistryFacts::default());
         };
         if let Some((e, r)) = &self.registry_cache
             && *e == o.etag
@@ -664,7 +686,14 @@ impl World {
             return r.clone();
         }
         let r = Published::from_registry_json(&o.body)
-            .map(|r| r.revoked.keys().cloned().collect())
+            .map(|r| RegistryFacts {
+                revoked: r.revoked.keys().cloned().collect(),
+                retired: r
+                    .keys
+                    .iter()
+                    .filter_map(|k| k.retired_at.map(|t| (k.kid().to_string(), t)))
+                    .collect(),
+            })
             .map_err(|e| format!("registry unreadable: {e}"));
         self.registry_cache = Some((o.etag.clone(), r.clone()));
         r
@@ -711,6 +740,16 @@ impl Handle {
             explore::Gate::new(g, op.clone()).await;
         }
         let mut w = lock(&self.world);
+        if let Some((text, n)) = w.crash_on.clone()
+            && op.contains(&text)
+        {
+            if n <= 1 {
+                w.crash_on = None;
+                w.crash_after = Some(w.calls);
+            } else {
+                w.crash_on = Some((text, n - 1));
+            }
+        }
         if w.crash_after.is_some_and(|k| w.calls >= k) {
             return Err(ModelError::Crash);
         }
