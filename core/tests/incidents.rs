@@ -88,17 +88,6 @@ fn snapshot(w: &Arc<Mutex<World>>) -> World {
     lock(w).clone()
 }
 
-fn newest_retired(w: &World) -> Option<String> {
-    let reg = w.registry()?;
-    let cur = w.kid_at(CURRENT);
-    reg.keys
-        .iter()
-        .filter(|k| k.retired_at.is_some() && Some(k.kid().to_string()) != cur)
-        .filter(|k| !reg.is_revoked(k.kid()))
-        .max_by_key(|k| k.retired_at)
-        .map(|k| k.kid().to_string())
-}
-
 fn starts() -> &'static Starts {
     static S: OnceLock<Starts> = OnceLock::new();
     S.get_or_init(|| {
@@ -140,8 +129,8 @@ fn starts() -> &'static Starts {
             cfg,
             next_kid: s0.kid_at(NEXT).unwrap(),
             next_kid3: s3.kid_at(NEXT).unwrap(),
-            retired_kid: newest_retired(&s0).expect("a retired kid"),
-            retired_kid3: newest_retired(&s3).expect("a retired kid"),
+            retired_kid: s0.newest_retired().expect("a retired kid"),
+            retired_kid3: s3.newest_retired().expect("a retired kid"),
             s0,
             s1,
             s2,
@@ -846,7 +835,7 @@ fn year(ttl: Duration, change: Option<(u64, Duration)>) -> YearReport {
         {
             let w = lock(&world);
             let reg = w.registry().unwrap();
-            let k = newest_retired(&w).expect("a retired key at the change");
+            let k = w.newest_retired().expect("a retired key at the change");
             let retired = reg.get(&k).unwrap().retired_at.unwrap();
             protected = Some((k, retired, cfg.max_token_validity));
             cfg = config(new_ttl);
@@ -937,8 +926,9 @@ fn year(ttl: Duration, change: Option<(u64, Duration)>) -> YearReport {
             revokes += 1;
             let (kid, target) = {
                 let w = lock(&world);
-                let retired =
-                    newest_retired(&w).filter(|k| protected.as_ref().is_none_or(|p| p.0 != *k));
+                let retired = w
+                    .newest_retired()
+                    .filter(|k| protected.as_ref().is_none_or(|p| p.0 != *k));
                 match retired {
                     Some(k) if revokes % 2 == 1 => (k, "Retired"),
                     _ => (w.kid_at(NEXT).unwrap(), "Next"),

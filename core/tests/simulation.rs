@@ -196,7 +196,7 @@ impl Sim {
             });
         }
         let w = lock(&self.world);
-        let retired = newest_retired(&w);
+        let retired = w.newest_retired();
         let next = w.kid_at(NEXT);
         drop(w);
         let (kid, target) = match (retired, next) {
@@ -383,17 +383,6 @@ impl Sim {
             self.fail(format!("the rotation left AWSPENDING on {p}"));
         }
     }
-}
-
-fn newest_retired(w: &World) -> Option<String> {
-    let reg = w.registry()?;
-    let cur = w.kid_at(CURRENT);
-    reg.keys
-        .iter()
-        .filter(|k| k.retired_at.is_some() && Some(k.kid().to_string()) != cur)
-        .filter(|k| !reg.is_revoked(k.kid()))
-        .max_by_key(|k| k.retired_at)
-        .map(|k| k.kid().to_string())
 }
 
 fn simulate(settings: Settings, seed: u64, days: i64, chaos: Chaos) -> Tally {

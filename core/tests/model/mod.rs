@@ -227,6 +227,18 @@ impl World {
     }
 
     /// The labels of the versions holding `kid`, for messages.
+    /// The newest retired kid that is neither signing nor revoked (a target for revoke).
+    pub fn newest_retired(&self) -> Option<String> {
+        let reg = self.registry()?;
+        let cur = self.kid_at(CURRENT);
+        reg.keys
+            .iter()
+            .filter(|k| k.retired_at.is_some() && Some(k.kid().to_string()) != cur)
+            .filter(|k| !reg.is_revoked(k.kid()))
+            .max_by_key(|k| k.retired_at)
+            .map(|k| k.kid().to_string())
+    }
+
     pub fn holders_of(&self, kid: &str) -> String {
         let hs: Vec<String> = self
             .versions
