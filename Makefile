@@ -4,7 +4,7 @@ VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export MOTO_SERVER := $(VENV)/bin/moto_server
 
-.PHONY: tools test lint fmt lambda build bench-provider demo test-demo pulumi-tools sdk test-pulumi
+.PHONY: tools test lint fmt lambda lambda-x86_64 build bench-provider demo test-demo pulumi-tools sdk test-pulumi
 
 tools:
 	@scripts/ensure-tools.sh
@@ -12,6 +12,10 @@ tools:
 # The rotation Lambda zips (dist/lambda/{x86_64,arm64}/bootstrap.zip) that the provider embeds.
 lambda:
 	scripts/build-lambda.sh all
+
+# The x86_64 zip alone, the one the demo runs: a first `make demo` builds one zip, not two.
+lambda-x86_64:
+	scripts/build-lambda.sh x86_64
 
 # The provider plugin, alone in bin/ (Pulumi finds it there via PATH or plugins.providers).
 build: lambda
@@ -29,18 +33,22 @@ lint: lambda
 fmt:
 	cargo fmt --all
 
-# Months of rotation on local stand-ins: moto for AWS, the shipped bootstrap under a runtime API
-# loop, its clock moved by libfaketime. Ends by itself; exit code 0 when everything verified.
-demo: tools lambda
+# Months of rotation on local stand-ins: moto for AWS, the shipped bootstrap under AWS's Lambda
+# Runtime Interface Emulator, its clock moved by libfaketime. Ends by itself; exit code 0 when everything verified.
+# Also draws target/demo/timeline.svg (scripts/timeline.py): one row per key.
+demo: tools lambda-x86_64
 	@scripts/ensure-faketime.sh
 	@$(VENV)/bin/python scripts/demo.py --quiet-cleanups
 
-# The demo as an end-to-end test (same command, output kept short).
-test-demo: tools lambda
+# The demo as an end-to-end test (same command, output kept short), then a check that the
+# timeline it drew exists and names every kid the run saw (target/demo/kids.txt).
+test-demo: tools lambda-x86_64
 	@scripts/ensure-faketime.sh
 	@echo "==> end-to-end: make demo"
+	@rm -f target/demo/timeline.svg target/demo/kids.txt
 	@$(VENV)/bin/python scripts/demo.py --quiet-cleanups > target/demo.log 2>&1 || { cat target/demo.log; exit 1; }
 	@tail -n 2 target/demo.log
+	@$(VENV)/bin/python scripts/timeline.py check target/demo/timeline.svg target/demo/kids.txt
 
 test: tools lambda
 	@echo "==> lint: cargo fmt --check, cargo clippy -D warnings"
@@ -48,9 +56,25 @@ test: tools lambda
 	cargo clippy --workspace --all-targets -- -D warnings
 	@echo "==> cargo test --workspace"
 	cargo test --workspace
+	@echo "==> interleaving test (core/tests/incidents.rs): schedules explored"
+	@cat "$${CARGO_TARGET_DIR:-target}"/tmp/incidents-pairs-*.txt
 	@$(MAKE) --no-print-directory test-demo
+	@$(MAKE) --no-print-directory test-arm64
 	@$(MAKE) --no-print-directory test-interop
 	@$(MAKE) --no-print-directory test-pulumi
+
+# The shipped arm64 zip, run: qemu-user (Debian's qemu-user-static, libc6-arm64-cross) runs it as
+# the runtime of AWS's Lambda Runtime Interface Emulator (aws-lambda-rie, built from the Go module
+# proxy), against moto; a first and a scheduled rotation, a cleanup and an emergency rotation,
+# each verified with PyJWT (tests/arm64/run.py). Prints the cold start under emulation.
+.PHONY: test-arm64
+test-arm64: tools lambda
+	@scripts/ensure-qemu.sh
+	@scripts/ensure-rie.sh >/dev/null
+	@echo "==> arm64: dist/lambda/arm64/bootstrap.zip under qemu-user and aws-lambda-rie (tests/arm64)"
+	@mkdir -p target
+	@$(VENV)/bin/python tests/arm64/run.py > target/arm64.log 2>&1 || { cat target/arm64.log; exit 1; }
+	@grep -E '^==> (first rotation|scheduled rotation|cleanup|emergency rotation|cold start|test-arm64)' target/arm64.log
 
 # The verifier compatibility matrix: the shipped bootstrap's JWKS and tokens for every algorithm,
 # checked by jose, jsonwebtoken + jwks-rsa, PyJWT, joserfc, keyfunc + golang-jwt, jwx and
@@ -59,6 +83,7 @@ test: tools lambda
 .PHONY: test-interop
 test-interop: tools lambda
 	@scripts/ensure-faketime.sh
+	@scripts/ensure-rie.sh >/dev/null
 	@tests/interop/ensure.sh
 	@echo "==> interop: verifier compatibility matrix and OIDC discovery (tests/interop)"
 	@$(VENV)/bin/python tests/interop/run.py --go-bin target/interop/bin/interop-go \
@@ -77,7 +102,10 @@ pulumi-tools:
 sdk: pulumi-tools
 	scripts/gen-sdk.sh
 
-# SDK drift, SDK unit tests and the examples with the real Pulumi CLI (tests/pulumi/README.md).
+# SDK drift, SDK unit tests and the examples with the real Pulumi CLI (tests/pulumi/README.md);
+# a configuration change end to end (test_config_change.py: the shipped bootstrap under AWS's
+# Lambda emulator, its clock moved by libfaketime).
 test-pulumi: tools build pulumi-tools
+	@scripts/ensure-faketime.sh
 	@echo "==> pytest tests/pulumi (real Pulumi CLI, moto, pulumi-aws stand-in)"
 	.tools/venv/bin/python -m pytest tests/pulumi -v -p no:cacheprovider --durations=0

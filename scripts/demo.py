@@ -3,22 +3,24 @@
 
 What runs is real: moto server stands in for Secrets Manager and S3 (patched where it differs
 from AWS, tests/support/moto_faithful.py), the shipped `bootstrap` binary (extracted from
-dist/lambda/x86_64/bootstrap.zip) runs under a Lambda Runtime API loop
-(tests/support/runtime_api.py), and its clock is moved from outside the process with Debian's
-libfaketime. This script plays Secrets Manager (RotateSecret and the four steps) and
-EventBridge (the daily cleanup), prints one line per event, and at the end fetches the JWKS
-over anonymous HTTP and verifies a token signed with the AWSCURRENT key using PyJWT.
+dist/lambda/x86_64/bootstrap.zip) runs as the one function instance of AWS's own Lambda
+emulator (aws-lambda-rie, built by scripts/ensure-rie.sh; tests/support/runtime_api.py `Rie`),
+and its clock is moved from outside the process with Debian's libfaketime. This script plays Secrets Manager (RotateSecret and the four steps) and
+EventBridge (the daily cleanup), plays the operator once for a revocation of a retired key and
+once for an emergency rotation, prints one line per event, and at the end fetches the JWKS
+over anonymous HTTP and verifies a token signed with the AWSCURRENT key using PyJWT. It also
+draws target/demo/timeline.svg (scripts/timeline.py), one row per key, from the key registry
+object read after every event (not public, but it holds public keys and dates only; no private
+key is printed or drawn), with the kids seen in the run in target/demo/kids.txt.
 
 Usage: demo.py [--days N] [--zip PATH] [--quiet-cleanups]
-Exit code 0 when every event succeeded and the final token verified.
+Exit code 0 when every event succeeded, the final token verified and the timeline names every kid.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -27,15 +29,15 @@ import tempfile
 import time
 import urllib.request
 import uuid
-import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "support"))
-from runtime_api import RuntimeApi  # noqa: E402
+from lambda_local import FAKETIME_LIB, FakeClock, ensure_rie, extract_bootstrap  # noqa: E402
+from runtime_api import Rie  # noqa: E402
+from timeline import History, missing_kids, render  # noqa: E402  (scripts/timeline.py)
 
-FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 SECRET = "demo-jwks-signing-key"
 BUCKET = "demo-jwks-bucket"
 # moto answers unsigned GETs of paths ending in /.well-known/jwks.json itself (its Cognito
@@ -43,6 +45,9 @@ BUCKET = "demo-jwks-bucket"
 OBJECT_KEY = "demo/jwks.json"
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:demo-jwks-rotation"
 START = datetime(2027, 1, 1, 9, 0, tzinfo=timezone.utc)
+# The private key registry object (public keys and their dates only), read for the timeline.
+REGISTRY_KEY = f".jwks-rotation/{OBJECT_KEY}.registry.json"
+TIMELINE = ROOT / "target" / "demo" / "timeline.svg"
 
 # The rotation configuration, as the provider writes it into the function's environment
 # (core/src/config.rs, `RotationConfig::to_env`). The Lambda refuses to start if these drift.
@@ -86,34 +91,6 @@ def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float =
     raise SystemExit(f"{what} did not listen on port {port} within {timeout:.0f}s")
 
 
-class FakeClock:
-    """The Lambda's clock: libfaketime re-reads this file on every time call."""
-
-    def __init__(self, directory: Path, start: datetime) -> None:
-        self.path = directory / "faketime"
-        self.now = start
-        self._write()
-
-    def _write(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(self.now.strftime("@%Y-%m-%d %H:%M:%S") + "\n")
-        tmp.replace(self.path)
-
-    def set(self, when: datetime) -> None:
-        self.now = when
-        self._write()
-
-    def env(self) -> dict[str, str]:
-        return {
-            "LD_PRELOAD": FAKETIME_LIB,
-            "FAKETIME_TIMESTAMP_FILE": str(self.path),
-            "FAKETIME_NO_CACHE": "1",
-            # tokio's timers and the SDK's retry timers use the monotonic clock: leave it real.
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-            "TZ": "UTC",
-        }
-
-
 class Demo:
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         import boto3  # installed with moto
@@ -137,11 +114,16 @@ class Demo:
         self.sm = session.client("secretsmanager", endpoint_url=self.endpoint)
         self.s3 = session.client("s3", endpoint_url=self.endpoint)
         self.clock = FakeClock(work, START)
-        self.api = RuntimeApi()
+        self.api: Rie | None = None  # AWS's Lambda emulator, started by start_lambda
         self.rotations = 0
         self.failures = 0
         self.last_kids: list[str] = []
         self.last_signing: str | None = None
+        self.kids_seen: list[str] = []  # every kid the JWKS answers or AWSCURRENT showed
+        self.history = History(
+            START, START, timedelta(days=45),
+            "make demo: ES256, rotation every 30d, NEXT published 7d before signing, tokens live 45d",
+        )
 
     def create_pieces(self) -> None:
         say("==> creating the pieces the component declares: secret with its placeholder, bucket, public-read policy on the JWKS object")
@@ -168,16 +150,16 @@ class Demo:
         }
         self.s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
 
-    def start_lambda(self, bootstrap: Path) -> None:
-        env = {
+    def lambda_env(self) -> dict[str, str]:
+        """The bootstrap's environment: what Lambda sets, the rotation CONFIG, the moved clock."""
+        return {
             "PATH": "/usr/bin:/bin",
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "demo",
             "AWS_SECRET_ACCESS_KEY": "demo",
             "RUST_LOG": "info",
-            # What the Lambda service sets for a custom runtime.
-            "AWS_LAMBDA_RUNTIME_API": self.api.address,
+            # What the Lambda service sets for a custom runtime (RIE adds AWS_LAMBDA_RUNTIME_API).
             "AWS_LAMBDA_FUNCTION_NAME": "demo-jwks-rotation",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
@@ -186,11 +168,24 @@ class Demo:
             **CONFIG,
             **self.clock.env(),
         }
-        say(f"==> starting the real bootstrap ({bootstrap}) under the runtime API loop, clock moved by libfaketime")
-        self.lambda_log = open(self.work / "bootstrap.log", "w")
-        proc = subprocess.Popen([str(bootstrap)], env=env, stdout=self.lambda_log, stderr=subprocess.STDOUT)
-        self.procs.append(proc)
-        self.bootstrap = proc
+
+    def lambda_command(self, bootstrap: Path) -> list[str]:
+        """The runtime RIE spawns: the bootstrap itself (tests/arm64 puts qemu-user in front)."""
+        return [str(bootstrap)]
+
+    def start_lambda(self, bootstrap: Path) -> None:
+        """Starts RIE, which spawns the bootstrap at the first invocation with lambda_env().
+
+        RIE hands its whole environment to the runtime, so LD_PRELOAD and FAKETIME_* reach the
+        bootstrap; RIE itself is a static Go binary (no loader, and Go reads the clock through
+        the vDSO, not libc): its clock, its invoke deadlines and timeouts stay real.
+        """
+        rie, env = ensure_rie(), self.lambda_env()
+        clock = ", clock moved by libfaketime" if "LD_PRELOAD" in env else ""
+        say(f"==> starting the real bootstrap ({bootstrap}) under AWS's Lambda emulator ({rie}){clock}")
+        self.api = Rie(rie, self.lambda_command(bootstrap), env, self.work / "bootstrap.log")
+        self.procs.append(self.api.proc)
+        self.bootstrap = self.api.proc
 
     def invoke(self, event: dict) -> dict:
         if self.bootstrap.poll() is not None:
@@ -230,6 +225,18 @@ class Demo:
             f"jwks=[{' '.join(map(short, kids))}]  {'; '.join(changes) or 'no change'}"
         )
         self.last_signing, self.last_kids = signing, list(kids)
+        self.observe(kids, signing)
+
+    def observe(self, kids: list[str], signing: str | None) -> None:
+        """Notes the kids seen and feeds the registry, as it is now, to the timeline."""
+        for kid in [*kids, signing]:
+            if kid is not None and kid not in self.kids_seen:
+                self.kids_seen.append(kid)
+        try:
+            body = self.s3.get_object(Bucket=BUCKET, Key=REGISTRY_KEY)["Body"].read()
+        except self.s3.exceptions.NoSuchKey:
+            return
+        self.history.observe(json.loads(body), self.clock.now)
 
     def rotate(self, why: str) -> None:
         """Plays Secrets Manager: RotateSecret, then the four steps in order."""
@@ -251,6 +258,8 @@ class Demo:
         changed = answer.get("kids", before) != before or "error" in answer
         if changed or not quiet:
             self.report("cleanup", answer)
+        else:
+            self.observe(before, self.last_signing)
         return changed
 
     def run(self) -> None:
@@ -271,6 +280,8 @@ class Demo:
                 next_rotation = now + timedelta(days=30)
             if day == 33:
                 self.rotate("manual rotate")  # too early: the new NEXT is 3 days old
+            if day == self.args.days - 40:
+                self.revoke_retired()
             if day == self.args.days - 10:
                 self.emergency()
             self.clock.set(now + timedelta(hours=3))
@@ -282,6 +293,32 @@ class Demo:
                 say(f"{self.clock.now:%Y-%m-%d %H:%M}  ... {quiet_days} daily cleanups in a row found nothing to remove")
                 quiet_days = 0
         self.verify_over_http()
+        self.write_timeline()
+
+    def revoke_retired(self) -> None:
+        """Plays the operator: revokes the latest retired key (say its tokens leaked)."""
+        retired = [s for s in self.history.keys.values() if s.retired_at and not s.removed_at]
+        if not retired:
+            say(f"{self.clock.now:%Y-%m-%d %H:%M}  (no retired key to revoke)")
+            return
+        kid = max(retired, key=lambda s: s.retired_at).kid
+        answer = self.invoke({"action": "revoke", "secretArn": self.secret_arn, "kid": kid})
+        self.report(f"revoke {short(kid)} (retired)", answer)
+        if kid in self.last_kids:
+            self.failures += 1
+            say(f"    !! revoked kid {kid} is still published")
+
+    def write_timeline(self) -> None:
+        """Draws the timeline (scripts/timeline.py) and checks that it names every kid seen."""
+        render(self.history, TIMELINE)
+        TIMELINE.with_name("timeline.json").write_text(self.history.to_json() + "\n")
+        TIMELINE.with_name("kids.txt").write_text("".join(f"{kid}\n" for kid in self.kids_seen))
+        say()
+        say(f"==> timeline of the {len(self.kids_seen)} keys: {TIMELINE.relative_to(ROOT)} (open it in a browser)")
+        missing = missing_kids(TIMELINE, self.kids_seen)
+        if missing:
+            self.failures += 1
+            say(f"    !! the timeline does not name {' '.join(missing)}")
 
     def emergency(self) -> None:
         compromised = self.last_signing
@@ -290,6 +327,7 @@ class Demo:
             {"action": "emergencyRotate", "secretArn": self.secret_arn, "requestId": request, "revokeCurrent": True}
         )
         self.report("emergencyRotate", answer)
+        self.history.note_emergency(self.clock.now, self.last_signing)
         if compromised in self.last_kids:
             self.failures += 1
             say(f"    !! revoked kid {compromised} is still published")
@@ -331,7 +369,8 @@ class Demo:
             raise SystemExit(f"private members published: {private}")
 
     def close(self) -> None:
-        self.api.close()
+        if self.api is not None:
+            self.api.close()
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -344,16 +383,6 @@ class Demo:
 
 def short(kid: str | None) -> str:
     return "-" if kid is None else kid[:6]
-
-
-def extract_bootstrap(zip_path: Path, work: Path) -> Path:
-    if not zip_path.exists():
-        raise SystemExit(f"{zip_path} is missing: run `make lambda` first")
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extract("bootstrap", work)
-    target = work / "bootstrap"
-    target.chmod(0o755)
-    return target
 
 
 def main() -> int:

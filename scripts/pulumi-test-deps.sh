@@ -7,7 +7,7 @@
 #                 example and the Node.js SDK tests run inside this folder
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-py_pins=("pulumi==3.272.0" "pulumi-aws==7.51.1" "boto3==1.44.8" "pytest==9.2.0")
+py_pins=("pulumi==3.272.0" "pulumi-aws==7.51.1" "boto3==1.44.8" "pytest==9.2.0" "PyJWT[crypto]==2.10.1")
 node_pkg='{
   "name": "jwks-rotation-test-node",
   "private": true,

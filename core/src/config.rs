@@ -24,7 +24,7 @@ pub mod env {
     pub const OBJECT_KEY: &str = "JWKS_ROTATION_OBJECT_KEY";
     /// JWS algorithm.
     pub const KEY_ALGORITHM: &str = "JWKS_ROTATION_KEY_ALGORITHM";
-    /// Curve (ES*, EdDSA).
+    /// Curve (ES*, EdDSA, Ed25519).
     pub const KEY_CURVE: &str = "JWKS_ROTATION_KEY_CURVE";
     /// RSA modulus length.
     pub const KEY_MODULUS_LENGTH: &str = "JWKS_ROTATION_KEY_MODULUS_LENGTH";
@@ -137,7 +137,7 @@ pub fn jwk_bytes(spec: KeySpec, kid: KidStrategy) -> u64 {
             let crv = curve.as_str().len() as u64;
             members.extend([member(3, 2), member(3, crv), member(1, c), member(1, c)]);
         }
-        KeySpec::Ed25519 => {
+        KeySpec::Ed25519 | KeySpec::Ed25519FullySpecified => {
             members.extend([member(3, 3), member(3, 7), member(1, base64url_len(32))]);
         }
     }
@@ -1005,7 +1005,9 @@ mod tests {
                 };
                 serde_json::json!({"kty": "EC", "crv": curve.as_str(), "x": b64(size), "y": b64(size)})
             }
-            KeySpec::Ed25519 => serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64(32)}),
+            KeySpec::Ed25519 | KeySpec::Ed25519FullySpecified => {
+                serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64(32)})
+            }
         };
         let kid = "k".repeat(kid_len(kid) as usize);
         let jwk = crate::jwks::PublicJwk::from_jwk(
@@ -1037,6 +1039,7 @@ mod tests {
                 curve: Curve::P521,
             },
             KeySpec::Ed25519,
+            KeySpec::Ed25519FullySpecified,
         ];
         for spec in specs {
             for kid in [KidStrategy::Random, KidStrategy::Thumbprint] {
@@ -1139,6 +1142,7 @@ mod tests {
             assert!(RotationConfig::from_lookup(|k| env.get(k).cloned()).is_err());
         }
         validate_function_key_spec(KeySpec::Ed25519).unwrap();
+        validate_function_key_spec(KeySpec::Ed25519FullySpecified).unwrap();
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! Key specifications: which JWS algorithm a key signs with, and its curve or modulus length.
+//! Ed25519 keys go by two names: `EdDSA` (RFC 8037) and the fully specified `Ed25519` (RFC 9864).
 //! Raw user input ([`KeySpecInput`]) is validated once into a [`KeySpec`] that cannot be wrong.
 
 use std::fmt;
@@ -35,12 +36,15 @@ pub enum Algorithm {
     ES384,
     /// ECDSA on P-521 with SHA-512.
     ES512,
-    /// EdDSA on Ed25519.
+    /// EdDSA on Ed25519, under the polymorphic name `EdDSA` (RFC 8037).
     EdDSA,
+    /// EdDSA on Ed25519, under its fully specified name `Ed25519` (RFC 9864, which deprecates
+    /// `EdDSA`): the same key and signature, only the JOSE `alg` differs.
+    Ed25519,
 }
 
 /// Every algorithm, in the order shown in messages and docs.
-pub const ALGORITHMS: [Algorithm; 10] = [
+pub const ALGORITHMS: [Algorithm; 11] = [
     Algorithm::RS256,
     Algorithm::RS384,
     Algorithm::RS512,
@@ -51,6 +55,7 @@ pub const ALGORITHMS: [Algorithm; 10] = [
     Algorithm::ES384,
     Algorithm::ES512,
     Algorithm::EdDSA,
+    Algorithm::Ed25519,
 ];
 
 /// The family of key an algorithm needs.
@@ -60,7 +65,7 @@ pub enum KeyFamily {
     Rsa,
     /// Elliptic-curve keys (`kty: EC`), for ES*.
     Ec,
-    /// Octet key pairs (`kty: OKP`), for EdDSA.
+    /// Octet key pairs (`kty: OKP`), for EdDSA and Ed25519.
     Okp,
 }
 
@@ -94,6 +99,7 @@ impl Algorithm {
             Algorithm::ES384 => "ES384",
             Algorithm::ES512 => "ES512",
             Algorithm::EdDSA => "EdDSA",
+            Algorithm::Ed25519 => "Ed25519",
         }
     }
     /// The key family the algorithm signs with.
@@ -106,7 +112,7 @@ impl Algorithm {
             | Algorithm::PS384
             | Algorithm::PS512 => KeyFamily::Rsa,
             Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => KeyFamily::Ec,
-            Algorithm::EdDSA => KeyFamily::Okp,
+            Algorithm::EdDSA | Algorithm::Ed25519 => KeyFamily::Okp,
         }
     }
     /// The only curve the algorithm may use, if it uses one.
@@ -115,7 +121,7 @@ impl Algorithm {
             Algorithm::ES256 => Some(Curve::P256),
             Algorithm::ES384 => Some(Curve::P384),
             Algorithm::ES512 => Some(Curve::P521),
-            Algorithm::EdDSA => Some(Curve::Ed25519),
+            Algorithm::EdDSA | Algorithm::Ed25519 => Some(Curve::Ed25519),
             _ => None,
         }
     }
@@ -269,8 +275,12 @@ pub enum KeySpec {
         /// The matching curve.
         curve: Curve,
     },
-    /// EdDSA on Ed25519.
+    /// EdDSA on Ed25519, published and signed as `alg: EdDSA`.
     Ed25519,
+    /// The same Ed25519 key, published and signed as `alg: Ed25519` (RFC 9864's fully specified
+    /// name). A variant of its own, not a field of [`KeySpec::Ed25519`], so that every existing
+    /// `EdDSA` configuration keeps its meaning unchanged.
+    Ed25519FullySpecified,
 }
 
 impl KeySpec {
@@ -313,8 +323,9 @@ impl KeySpec {
                         return Err(mismatch());
                     }
                 }
-                Ok(match algorithm.family() {
-                    KeyFamily::Okp => KeySpec::Ed25519,
+                Ok(match algorithm {
+                    Algorithm::Ed25519 => KeySpec::Ed25519FullySpecified,
+                    Algorithm::EdDSA => KeySpec::Ed25519,
                     _ => KeySpec::Ec {
                         algorithm,
                         curve: expected,
@@ -329,6 +340,7 @@ impl KeySpec {
         match self {
             KeySpec::Rsa { algorithm, .. } | KeySpec::Ec { algorithm, .. } => algorithm,
             KeySpec::Ed25519 => Algorithm::EdDSA,
+            KeySpec::Ed25519FullySpecified => Algorithm::Ed25519,
         }
     }
 
@@ -337,7 +349,7 @@ impl KeySpec {
         match self {
             KeySpec::Rsa { .. } => None,
             KeySpec::Ec { curve, .. } => Some(curve),
-            KeySpec::Ed25519 => Some(Curve::Ed25519),
+            KeySpec::Ed25519 | KeySpec::Ed25519FullySpecified => Some(Curve::Ed25519),
         }
     }
 
@@ -393,6 +405,38 @@ mod tests {
     }
 
     #[test]
+    fn ed25519_is_the_fully_specified_name_of_the_eddsa_key() {
+        // RFC 9864: `Ed25519` names the same OKP key as `EdDSA`; both stay accepted, each
+        // keeps its own `alg`.
+        let named = spec("Ed25519", None, None).unwrap();
+        assert_eq!(named, KeySpec::Ed25519FullySpecified);
+        assert_eq!(named.algorithm(), Algorithm::Ed25519);
+        assert_eq!(named.algorithm().as_str(), "Ed25519");
+        assert_eq!(named.algorithm().family(), KeyFamily::Okp);
+        assert_eq!(named.curve(), Some(Curve::Ed25519));
+        assert_eq!(
+            spec("Ed25519", Some("Ed25519"), None).unwrap(),
+            KeySpec::Ed25519FullySpecified
+        );
+        assert_eq!(
+            named.to_input(),
+            KeySpecInput {
+                algorithm: "Ed25519".into(),
+                crv: Some("Ed25519".into()),
+                modulus_length: None,
+            }
+        );
+        // EdDSA is unchanged.
+        let legacy = spec("EdDSA", None, None).unwrap();
+        assert_eq!(legacy, KeySpec::Ed25519);
+        assert_eq!(legacy.algorithm().as_str(), "EdDSA");
+        let e = spec("Ed25519", None, Some(2048)).unwrap_err().to_string();
+        assert!(e.contains("only RS* and PS*"), "{e}");
+        // Ed448 is neither an algorithm nor a curve we generate.
+        assert!(spec("Ed448", None, None).is_err());
+    }
+
+    #[test]
     fn curves_must_match() {
         assert!(spec("ES256", Some("P-256"), None).is_ok());
         assert!(spec("ES384", Some("P-384"), None).is_ok());
@@ -408,6 +452,13 @@ mod tests {
         );
         let e = spec("EdDSA", Some("Ed448"), None).unwrap_err().to_string();
         assert!(e.contains("requires Ed25519"), "{e}");
+        let e = spec("Ed25519", Some("P-256"), None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "keySpec.crv `P-256` does not match keySpec.algorithm `Ed25519`: Ed25519 requires Ed25519"
+        );
         let e = spec("RS256", Some("P-256"), None).unwrap_err().to_string();
         assert!(e.contains("RSA keys have no curve"), "{e}");
     }

@@ -2,6 +2,11 @@
 //! their curves, EdDSA on Ed25519), PKCS#8 PEM for the secret, the public JWK for the JWKS, and
 //! the sign-then-verify check of `testSecret`.
 //!
+//! josekit knows Ed25519 signatures only under the polymorphic name `EdDSA`. RFC 9864's fully
+//! specified `Ed25519` is the same signature over the same key, so its signer and verifier are
+//! josekit's EdDSA ones behind [`FullySpecified`], which changes only the name: the header
+//! `alg` written and the one a token must carry to verify.
+//!
 //! RSA keys are stored as plain `rsaEncryption` PKCS#8 also for PS*: signers in other stacks
 //! (Go's `x509.ParsePKCS8PrivateKey`, Rust's `jsonwebtoken`) refuse the `id-RSASSA-PSS` form.
 //! Errors name the algorithm and josekit's message, never key material.
@@ -21,6 +26,58 @@ fn key_error(alg: Algorithm, e: impl std::fmt::Display) -> Error {
     Error::Key {
         alg: alg.to_string(),
         reason: e.to_string(),
+    }
+}
+
+/// The JOSE algorithm `Ed25519` (RFC 9864), for josekit, which names only `EdDSA`.
+#[derive(Debug, Clone, Copy)]
+struct Ed25519Name;
+
+impl jws::JwsAlgorithm for Ed25519Name {
+    fn name(&self) -> &str {
+        Algorithm::Ed25519.as_str()
+    }
+    fn box_clone(&self) -> Box<dyn jws::JwsAlgorithm> {
+        Box::new(*self)
+    }
+}
+
+/// A josekit EdDSA signer or verifier that goes by the fully specified name `Ed25519`: the
+/// signature is unchanged (RFC 9864 §2.2 defines `Ed25519` as EdDSA with the Ed25519 curve),
+/// josekit writes the name into the header when signing and requires it when verifying.
+#[derive(Debug, Clone)]
+pub struct FullySpecified<T>(T);
+
+impl<T: JwsSigner + Clone + 'static> JwsSigner for FullySpecified<T> {
+    fn algorithm(&self) -> &dyn jws::JwsAlgorithm {
+        &Ed25519Name
+    }
+    fn key_id(&self) -> Option<&str> {
+        self.0.key_id()
+    }
+    fn signature_len(&self) -> usize {
+        self.0.signature_len()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, josekit::JoseError> {
+        self.0.sign(message)
+    }
+    fn box_clone(&self) -> Box<dyn JwsSigner> {
+        Box::new(self.clone())
+    }
+}
+
+impl<T: JwsVerifier + Clone + 'static> JwsVerifier for FullySpecified<T> {
+    fn algorithm(&self) -> &dyn jws::JwsAlgorithm {
+        &Ed25519Name
+    }
+    fn key_id(&self) -> Option<&str> {
+        self.0.key_id()
+    }
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), josekit::JoseError> {
+        self.0.verify(message, signature)
+    }
+    fn box_clone(&self) -> Box<dyn JwsVerifier> {
+        Box::new(self.clone())
     }
 }
 
@@ -52,7 +109,7 @@ pub fn generate(
             .map_err(|e| key_error(alg, e))?;
             (pair.to_pem_private_key(), pair.to_jwk_public_key())
         }
-        KeySpec::Ed25519 => {
+        KeySpec::Ed25519 | KeySpec::Ed25519FullySpecified => {
             let pair = jws::EdDSA
                 .generate_key_pair(EdCurve::Ed25519)
                 .map_err(|e| key_error(alg, e))?;
@@ -104,6 +161,9 @@ pub fn signer(value: &SecretValue) -> Result<Box<dyn JwsSigner>, Error> {
         Algorithm::ES384 => Box::new(jws::ES384.signer_from_pem(pem).map_err(err)?),
         Algorithm::ES512 => Box::new(jws::ES512.signer_from_pem(pem).map_err(err)?),
         Algorithm::EdDSA => Box::new(jws::EdDSA.signer_from_pem(pem).map_err(err)?),
+        Algorithm::Ed25519 => Box::new(FullySpecified(
+            jws::EdDSA.signer_from_pem(pem).map_err(err)?,
+        )),
     })
 }
 
@@ -114,7 +174,13 @@ pub fn verifier(public: &PublicJwk) -> Result<Box<dyn JwsVerifier>, Error> {
         reason: format!("{e}"),
     })?;
     let err = |e: josekit::JoseError| key_error(alg, e);
-    let jwk = Jwk::from_map(public.members().clone()).map_err(err)?;
+    let mut members = public.members().clone();
+    if alg == Algorithm::Ed25519 {
+        // josekit's EdDSA verifier refuses a JWK whose `alg` is not `EdDSA`; the name was read
+        // above and is enforced on the token by `FullySpecified`.
+        members.remove("alg");
+    }
+    let jwk = Jwk::from_map(members).map_err(err)?;
     Ok(match alg {
         Algorithm::RS256 => Box::new(jws::RS256.verifier_from_jwk(&jwk).map_err(err)?),
         Algorithm::RS384 => Box::new(jws::RS384.verifier_from_jwk(&jwk).map_err(err)?),
@@ -126,6 +192,9 @@ pub fn verifier(public: &PublicJwk) -> Result<Box<dyn JwsVerifier>, Error> {
         Algorithm::ES384 => Box::new(jws::ES384.verifier_from_jwk(&jwk).map_err(err)?),
         Algorithm::ES512 => Box::new(jws::ES512.verifier_from_jwk(&jwk).map_err(err)?),
         Algorithm::EdDSA => Box::new(jws::EdDSA.verifier_from_jwk(&jwk).map_err(err)?),
+        Algorithm::Ed25519 => Box::new(FullySpecified(
+            jws::EdDSA.verifier_from_jwk(&jwk).map_err(err)?,
+        )),
     })
 }
 
@@ -191,6 +260,7 @@ mod tests {
             ("ES384", None),
             ("ES512", None),
             ("EdDSA", None),
+            ("Ed25519", None),
         ] {
             let key = generate(spec(alg, bits), KidStrategy::Random, now).unwrap();
             assert_eq!(key.kid.len(), 21);
@@ -212,6 +282,40 @@ mod tests {
         }
         let ec = spec("ES512", None);
         assert_eq!(ec.curve(), Some(Curve::P521));
+    }
+
+    fn header_alg(token: &str) -> String {
+        let header = jwt::decode_header(token).unwrap();
+        header.claim("alg").unwrap().as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn ed25519_signs_under_its_fully_specified_name() {
+        let now = Utc::now();
+        let named = generate(spec("Ed25519", None), KidStrategy::Random, now).unwrap();
+        assert_eq!(named.alg, "Ed25519");
+        assert_eq!(named.public_key_jwk.alg(), "Ed25519");
+        let m = named.public_key_jwk.members();
+        assert_eq!(
+            (m["kty"].as_str(), m["crv"].as_str()),
+            (Some("OKP"), Some("Ed25519"))
+        );
+        let token = sign(&named, "s").unwrap();
+        assert_eq!(header_alg(&token), "Ed25519");
+
+        let legacy = generate(spec("EdDSA", None), KidStrategy::Random, now).unwrap();
+        assert_eq!(legacy.public_key_jwk.alg(), "EdDSA");
+        assert_eq!(header_alg(&sign(&legacy, "s").unwrap()), "EdDSA");
+
+        // The signature is the same EdDSA signature: the key published as `EdDSA` verifies
+        // the bytes, but the name is enforced both ways, so a token never verifies under a
+        // JWK that announces the other name.
+        let mut as_eddsa = named.clone();
+        as_eddsa.alg = "EdDSA".into();
+        as_eddsa.public_key_jwk = PublicJwk::from_jwk(m, &named.kid, "EdDSA").unwrap();
+        sign_and_verify(&as_eddsa, &as_eddsa.public_key_jwk).unwrap();
+        assert!(sign_and_verify(&named, &as_eddsa.public_key_jwk).is_err());
+        assert!(sign_and_verify(&as_eddsa, &named.public_key_jwk).is_err());
     }
 
     #[test]

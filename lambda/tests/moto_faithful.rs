@@ -368,3 +368,57 @@ async fn remove_from_a_version_without_the_label_is_refused() {
     assert_eq!(of(&labels, V2), stages(&["AWSCURRENT"]));
     assert_eq!(of(&labels, V1), stages(&["AWSPREVIOUS", "NEXT", "OTHER"]));
 }
+
+/// (g) A bucket policy's DenyInsecureTransport statement (the provider's) does not deny the
+/// SDK's requests: on AWS they use TLS. An unconditional Deny still does.
+#[tokio::test]
+async fn deny_insecure_transport_does_not_deny_the_sdk() {
+    let env = Env::new(config("tls", "tls")).await;
+    let bucket = "tls";
+    env.s3
+        .put_object()
+        .bucket(bucket)
+        .key("keys/jwks.json")
+        .body(b"{\"keys\":[]}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let policy = |extra: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}{extra}]}}"#
+        )
+    };
+    let get = |key: &'static str| {
+        let s3 = env.s3.clone();
+        async move { s3.get_object().bucket(bucket).key(key).send().await }
+    };
+    env.s3
+        .put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy(""))
+        .send()
+        .await
+        .unwrap();
+    assert!(get("keys/jwks.json").await.is_ok());
+    let missing = get("keys/other.json").await.unwrap_err();
+    assert!(
+        missing.as_service_error().unwrap().is_no_such_key(),
+        "{missing:?}"
+    );
+    let deny = format!(
+        r#",{{"Sid":"DenyAll","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}"#
+    );
+    env.s3
+        .put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy(&deny))
+        .send()
+        .await
+        .unwrap();
+    let denied = get("keys/jwks.json").await.unwrap_err();
+    assert_eq!(
+        denied.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{denied:?}"
+    );
+}

@@ -103,6 +103,9 @@ impl Provider {
                 .collect(),
         };
         monitor.register_outputs(&urn, outputs.clone()).await?;
+        for warning in &parsed.warnings {
+            self.log(LogSeverity::Warning, &urn, warning.clone()).await;
+        }
         if let Some(bucket) = &parsed.bucket {
             let name = bucket.value.as_deref().unwrap_or("(unknown until update)");
             self.log(

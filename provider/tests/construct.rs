@@ -407,12 +407,7 @@ async fn existing_bucket_creates_no_bucket_and_scopes_grants_to_it() {
         function.input("environment")["variables"][env::BUCKET],
         json!("my-existing-bucket")
     );
-    let logs = h
-        .engine
-        .record
-        .lock()
-        .map(|r| r.logs.clone())
-        .unwrap_or_default();
+    let logs = h.logs();
     assert!(
         logs.iter().any(|l| l.severity == 2
             && l.urn == regs[0].urn
@@ -910,10 +905,40 @@ async fn issuer_publishes_the_openid_configuration() {
     assert_eq!(object.input("bucket"), json!("jwks-bucket-a1b2c3d"));
     assert_eq!(object.input("contentType"), json!("application/json"));
     let jwks_url = "https://jwks-bucket-a1b2c3d.s3.us-east-1.amazonaws.com/.well-known/jwks.json";
+    // OpenID Connect Discovery 1.0 §3: the REQUIRED members a token signer can fill, with the
+    // configured algorithm (the default keySpec of `with`) in the signing algorithm list.
+    let algorithm = with(json!({}))["keySpec"]["algorithm"].clone();
+    assert!(
+        algorithm.is_string(),
+        "the default inputs name an algorithm"
+    );
     assert_eq!(
         object.document("content"),
-        json!({"issuer": "https://issuer.example.com", "jwks_uri": jwks_url})
+        json!({
+            "issuer": "https://issuer.example.com",
+            "jwks_uri": jwks_url,
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [algorithm],
+        })
     );
+    // The list names the configured algorithm, `Ed25519` and `EdDSA` as given.
+    for alg in ["RS256", "PS384", "ES512", "EdDSA", "Ed25519"] {
+        let mut h = Harness::start(false).await;
+        h.construct(
+            "jwks",
+            with(json!({"issuer": "https://issuer.example.com", "keySpec": {"algorithm": alg}})),
+        )
+        .await
+        .expect("construct succeeds");
+        let regs = h.registrations();
+        let doc = one(&regs, "aws:s3/bucketObjectv2:BucketObjectv2").document("content");
+        assert_eq!(
+            doc["id_token_signing_alg_values_supported"],
+            json!([alg]),
+            "{alg}"
+        );
+    }
     let policy = one(&regs, "aws:s3/bucketPolicy:BucketPolicy").document("policy");
     let public = statements(&policy)
         .into_iter()

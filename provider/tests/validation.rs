@@ -39,6 +39,60 @@ fn cases() -> Vec<(Json, Vec<&'static str>)> {
             vec!["keySpec.crv `P-256`", "EdDSA"],
         ),
         (
+            with(json!({"keySpec": {"algorithm": "Ed25519", "crv": "P-256"}})),
+            vec![
+                "keySpec.crv `P-256` does not match keySpec.algorithm `Ed25519`",
+                "requires Ed25519",
+            ],
+        ),
+        (
+            with(json!({"verifiers": ["lambdaAuthorizer"]})),
+            vec![
+                "verifiers `lambdaAuthorizer` is not allowed",
+                "`apiGatewayHttpApi`, `apiGatewayRestApi`, `alb`",
+            ],
+        ),
+        (
+            with(json!({"verifiers": ["alb"], "keySpec": {"algorithm": "ES256"}})),
+            vec![
+                "verifiers `alb` is not allowed",
+                "keySpec.algorithm `ES256`",
+                "RS256 only",
+            ],
+        ),
+        (
+            with(json!({
+                "verifiers": ["alb"],
+                "keySpec": {"algorithm": "RS256"},
+                "maxTokenValidityDuration": "63d",
+                "rotationInterval": "8d",
+            })),
+            vec![
+                "verifiers `alb` is not allowed",
+                "up to 11 keys",
+                "at most 10",
+            ],
+        ),
+        (
+            with(json!({
+                "verifiers": ["apiGatewayHttpApi"],
+                "keySpec": {"algorithm": "Ed25519"},
+                "issuer": "https://issuer.example.com",
+            })),
+            vec![
+                "verifiers `apiGatewayHttpApi` is not allowed",
+                "keySpec.algorithm `Ed25519`",
+                "only RSA-based algorithms",
+            ],
+        ),
+        (
+            with(json!({"verifiers": ["apiGatewayRestApi"], "keySpec": {"algorithm": "ES256"}})),
+            vec![
+                "verifiers `apiGatewayRestApi` is not allowed",
+                "needs `issuer`",
+            ],
+        ),
+        (
             with(json!({"keySpec": {"algorithm": "RS256", "modulusLength": 1024}})),
             vec!["keySpec.modulusLength `1024` is not allowed", "2048"],
         ),
@@ -452,6 +506,8 @@ async fn valid_key_specs_are_accepted() {
         json!({"algorithm": "ES384"}),
         json!({"algorithm": "ES512", "crv": "P-521"}),
         json!({"algorithm": "EdDSA", "crv": "Ed25519"}),
+        json!({"algorithm": "Ed25519"}),
+        json!({"algorithm": "Ed25519", "crv": "Ed25519"}),
     ] {
         h.clear();
         h.construct("jwks", with(json!({"keySpec": spec.clone()})))
@@ -481,4 +537,66 @@ async fn a_refused_secret_input_is_not_echoed() {
         err.message()
     );
     assert!(h.registrations().is_empty());
+}
+
+#[tokio::test]
+async fn configurations_the_named_verifiers_can_use_are_accepted() {
+    let mut h = Harness::start(false).await;
+    for inputs in [
+        json!({"verifiers": ["alb"], "keySpec": {"algorithm": "RS256"}, "maxTokenValidityDuration": "1d", "rotationInterval": "30d"}),
+        json!({"verifiers": ["apiGatewayHttpApi", "apiGatewayRestApi", "alb"], "keySpec": {"algorithm": "RS256"}, "issuer": "https://issuer.example.com"}),
+        json!({"verifiers": ["apiGatewayRestApi"], "keySpec": {"algorithm": "ES256"}, "issuer": "https://issuer.example.com"}),
+        json!({"verifiers": [], "keySpec": {"algorithm": "Ed25519"}}),
+        // A PS* algorithm with an HTTP API authorizer is a warning, not a refusal.
+        json!({"verifiers": ["apiGatewayHttpApi"], "keySpec": {"algorithm": "PS256"}, "issuer": "https://issuer.example.com"}),
+        // Unknown during preview: checked at the update.
+        json!({"verifiers": UNKNOWN, "keySpec": {"algorithm": "ES256"}}),
+        json!({"verifiers": ["alb"], "keySpec": {"algorithm": UNKNOWN}}),
+    ] {
+        h.clear();
+        h.construct("jwks", with(inputs.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{inputs} was refused: {}", e.message()));
+    }
+}
+
+#[tokio::test]
+async fn a_risky_verifier_combination_is_a_warning_of_the_component() {
+    let mut h = Harness::start(false).await;
+    h.construct(
+        "jwks",
+        with(json!({
+            "verifiers": ["apiGatewayHttpApi"],
+            "keySpec": {"algorithm": "PS256"},
+            "issuer": "https://issuer.example.com",
+        })),
+    )
+    .await
+    .expect("a warning does not refuse");
+    let regs = h.registrations();
+    let logs = h.logs();
+    assert!(
+        logs.iter().any(|l| l.severity == 2
+            && l.urn == regs[0].urn
+            && l.message.contains("verifiers `apiGatewayHttpApi`")
+            && l.message.contains("`PS256`")),
+        "a warning names the verifier and the algorithm: {logs:?}"
+    );
+    // RS256 draws no warning.
+    h.clear();
+    h.construct(
+        "jwks",
+        with(json!({
+            "verifiers": ["apiGatewayHttpApi"],
+            "keySpec": {"algorithm": "RS256"},
+            "issuer": "https://issuer.example.com",
+        })),
+    )
+    .await
+    .expect("accepted");
+    let logs = h.logs();
+    assert!(
+        !logs.iter().any(|l| l.message.contains("verifiers")),
+        "{logs:?}"
+    );
 }

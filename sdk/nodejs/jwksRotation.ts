@@ -116,6 +116,7 @@ export class JwksRotation extends pulumi.ComponentResource {
             resourceInputs["rotationInterval"] = (args?.rotationInterval) ?? "60d";
             resourceInputs["secretName"] = args?.secretName;
             resourceInputs["tags"] = args?.tags;
+            resourceInputs["verifiers"] = args?.verifiers;
             resourceInputs["bucketPolicyStatements"] = undefined /*out*/;
             resourceInputs["issuerPolicy"] = undefined /*out*/;
             resourceInputs["jwksUrl"] = undefined /*out*/;
@@ -177,7 +178,7 @@ export interface JwksRotationArgs {
      */
     cloudFront?: pulumi.Input<inputs.CloudFrontArgs | undefined>;
     /**
-     * Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
+     * Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
      */
     issuer?: pulumi.Input<string | undefined>;
     /**
@@ -232,4 +233,8 @@ export interface JwksRotationArgs {
      * Tags applied to every taggable child resource.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * AWS services that will verify the tokens: `apiGatewayHttpApi` (API Gateway HTTP API JWT authorizer), `apiGatewayRestApi` (API Gateway REST API JWT authorizer), `alb` (Application Load Balancer JWT verification). A configuration they cannot use is refused at preview: `apiGatewayHttpApi` needs an RSA algorithm (PS* warns) and `issuer`; `apiGatewayRestApi` an RS* or ES* algorithm and `issuer`; `alb` RS256, at most 10 keys in the JWKS and an `issuer` of at most 256 characters. Default: none, no such check.
+     */
+    verifiers?: pulumi.Input<pulumi.Input<string>[] | undefined>;
 }

@@ -2,8 +2,9 @@
 """The interop corpus: the JWKS and tokens of the real `bootstrap`, one deployment per algorithm.
 
 For every algorithm the product generates keys for (core/src/key_spec.rs: RS256/384/512,
-PS256/384/512, ES256/384/512, EdDSA) this starts the shipped `bootstrap` (from
-dist/lambda/x86_64/bootstrap.zip) under the Lambda Runtime API loop of the demo, against moto
+PS256/384/512, ES256/384/512, EdDSA, and Ed25519: the same key as EdDSA under RFC 9864's fully
+specified name) this starts the shipped `bootstrap` (from
+dist/lambda/x86_64/bootstrap.zip) under AWS's Lambda emulator (aws-lambda-rie), against moto
 server patched to behave like AWS (tests/support/moto_faithful.py), with its clock moved by
 libfaketime, and plays Secrets Manager and EventBridge:
 
@@ -58,8 +59,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from runtime_api import RuntimeApi  # noqa: E402
-from demo import FAKETIME_LIB, FakeClock, extract_bootstrap, free_port, wait_for_port  # noqa: E402
+from runtime_api import Rie  # noqa: E402
+from lambda_local import FAKETIME_LIB, FakeClock, ensure_rie, extract_bootstrap  # noqa: E402
+from demo import free_port, wait_for_port  # noqa: E402
 
 # (algorithm, curve) for every algorithm of core/src/key_spec.rs `ALGORITHMS`.
 ALGORITHMS = [
@@ -73,6 +75,9 @@ ALGORITHMS = [
     ("ES384", "P-384"),
     ("ES512", "P-521"),
     ("EdDSA", "Ed25519"),
+    # RFC 9864's fully specified name for the same Ed25519 key: the JWKS `alg` and the tokens'
+    # header `alg` say `Ed25519`.
+    ("Ed25519", "Ed25519"),
 ]
 OBJECT_KEY = "interop/jwks.json"
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:interop-jwks-rotation"
@@ -181,7 +186,6 @@ class Deployment:
             ],
         }
         s3.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(policy))
-        self.api = RuntimeApi()
         config = {
             **BASE_CONFIG,
             "JWKS_ROTATION_SECRET_ID": self.secret,
@@ -197,7 +201,6 @@ class Deployment:
             "AWS_ACCESS_KEY_ID": "interop",
             "AWS_SECRET_ACCESS_KEY": "interop",
             "RUST_LOG": "info",
-            "AWS_LAMBDA_RUNTIME_API": self.api.address,
             "AWS_LAMBDA_FUNCTION_NAME": f"interop-{alg.lower()}",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
@@ -207,16 +210,15 @@ class Deployment:
             **clock.env(),
         }
         self.log_path = work / f"bootstrap-{alg}.log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([str(bootstrap)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # One function instance under AWS's Lambda emulator, which spawns the bootstrap at the
+        # first invocation with this environment (libfaketime included).
+        self.api = Rie(ensure_rie(), [bootstrap], env, self.log_path)
 
     @property
     def jwks_url(self) -> str:
         return f"{self.moto.endpoint}/{self.bucket}/{OBJECT_KEY}"
 
     def invoke(self, event: dict) -> dict:
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"{self.alg}: bootstrap exited with code {self.proc.returncode}; see {self.log_path}")
         result = self.api.invoke(event)
         body = json.loads(result.get("body") or "null")
         if result.get("kind") != "response":
@@ -259,14 +261,25 @@ class Deployment:
 
     def close(self) -> None:
         self.api.close()
-        stop(self.proc)
-        self.log.close()
 
 
 def sign(value: dict, claims: dict, kid: str | None = None) -> str:
+    if value["alg"] == "Ed25519":
+        return sign_ed25519(value, claims, kid)
     import jwt  # PyJWT, the issuer side, as the README's issuer example
 
     return jwt.encode(claims, value["privateKeyPem"], algorithm=value["alg"], headers={"kid": kid or value["kid"]})
+
+
+def sign_ed25519(value: dict, claims: dict, kid: str | None = None) -> str:
+    """A JWS with header `alg: Ed25519` (RFC 9864), signed by hand: PyJWT knows only `EdDSA`.
+    The signature is the same Ed25519 signature over `header.payload`; only the name differs."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(value["privateKeyPem"].encode(), password=None)
+    header = {"alg": "Ed25519", "typ": "JWT", "kid": kid or value["kid"]}
+    signing_input = f"{b64url(json.dumps(header, separators=(',', ':')).encode())}.{b64url(json.dumps(claims, separators=(',', ':')).encode())}"
+    return f"{signing_input}.{b64url(key.sign(signing_input.encode()))}"
 
 
 def fresh_key_pem(alg: str) -> str:
@@ -276,7 +289,7 @@ def fresh_key_pem(alg: str) -> str:
 
     if alg.startswith(("RS", "PS")):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    elif alg == "EdDSA":
+    elif alg in ("EdDSA", "Ed25519"):
         key = ed25519.Ed25519PrivateKey.generate()
     else:
         curve = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}[alg]

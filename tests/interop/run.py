@@ -47,6 +47,13 @@ ALGS = [alg for alg, _ in corpus_mod.ALGORITHMS]
 UNSUPPORTED = {
     ("jsonwebtoken + jwks-rsa", "default", "EdDSA"): "jsonwebtoken 9 has no EdDSA: it refuses the Ed25519 key jwks-rsa hands it (`Unknown key type \"ed25519\"`)",
     ("nimbus-jose-jwt", "default", "EdDSA"): "DefaultJWTProcessor's key selector converts no OKP key (\"no matching key(s) found\")",
+    # RFC 9864's fully specified `Ed25519`: the same key and signature as EdDSA, under the new name.
+    ("jsonwebtoken + jwks-rsa", "default", "Ed25519"): "jsonwebtoken 9 has no EdDSA at all: it refuses the Ed25519 key jwks-rsa hands it (`Unknown key type \"ed25519\"`)",
+    ("PyJWT", "default", "Ed25519"): "PyJWT 2.10.1 knows the algorithm only as `EdDSA`: `PyJWKSet` drops every key with `alg: Ed25519` (\"The JWK Set did not contain any usable keys\")",
+    ("keyfunc + golang-jwt", "default", "Ed25519"): "golang-jwt v5.3.1 registers no signing method `Ed25519` (its Ed25519 method is named `EdDSA`): \"signing method (alg) is unavailable\"",
+    ("nimbus-jose-jwt", "default", "Ed25519"): "DefaultJWTProcessor's key selector converts no OKP key (\"no matching key(s) found\")",
+    ("go-oidc", "discovery", "Ed25519"): "go-oidc keeps only the advertised algorithms it knows, and `Ed25519` is not one: with none left it allows RS256 alone (`unexpected signature algorithm \"Ed25519\"; expected [\"RS256\"]`)",
+    ("go-oidc", "explicit-algs", "Ed25519"): "with `SupportedSigningAlgs: [Ed25519]` go-jose v4.1.4 finds no verifier for the name (\"failed to verify id token signature\")",
 }
 
 # How each library is used, for the matrix (the verifier sources say it in full).
@@ -83,6 +90,8 @@ EXTRA_EXPECT = {
     "oidc-discovery-url": "accept",  # {issuer}/.well-known/openid-configuration = openIdConfigurationUrl
     "oidc-jwks-uri": "accept",  # jwks_uri = the component's jwksUrl
     "oidc-issuer-trailing-slash": "refuse",  # NewProvider(issuer + "/"): issuer mismatch
+    "oidc-signing-algs": "accept",  # id_token_signing_alg_values_supported = [the deployment's alg]
+    "oidc-required-members": "accept",  # response_types_supported, subject_types_supported present
 }
 
 
@@ -138,6 +147,8 @@ class Tally:
 
 
 def expected_unsupported(library: str, mode: str, alg: str, corpus: dict) -> str | None:
+    if (library, mode, alg) in UNSUPPORTED:
+        return UNSUPPORTED[(library, mode, alg)]
     if library == "go-oidc" and mode == "discovery":
         content = json.loads(corpus["oidc"][alg]["content"])
         advertised = content.get("id_token_signing_alg_values_supported")

@@ -39,12 +39,20 @@ with AWS Secrets Manager (moto 5.2.5; see /work/shared/spec/TOOLCHAIN.md):
     and no version holds the label (this launcher answered that with a no-op). moto itself
     already refuses the other cases ("Version stage ... not found in version ...").
 
+(g) S3 bucket policies: a statement conditioned on `aws:SecureTransport` being "false" (the
+    standard DenyInsecureTransport statement the provider puts on its bucket) does not apply:
+    every call the SDK makes to AWS uses TLS, while moto serves plain HTTP on loopback and
+    ignores policy conditions, so it denied every object request of the rotation function.
+    Statements without that condition are evaluated by moto as before.
+
 The patches are installed before the server starts; prints "moto_faithful ready" on stderr.
 """
 
+import json
 import sys
 import time
 
+from moto.s3 import models as s3_models
 from moto.secretsmanager import models
 from moto.secretsmanager.exceptions import (
     InvalidParameterException,
@@ -254,6 +262,30 @@ def reset_default_version(self, secret_version, version_id):
     self.versions[version_id] = secret_version
 
 
+def _only_over_plain_http(statement):
+    """Whether a policy statement applies only to requests made without TLS."""
+    condition = statement.get("Condition") or {}
+    return condition == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def get_permission(self, action, resource):
+    """(g) moto's bucket-policy evaluation, without the statements that only concern plain-HTTP
+    requests (the SDK reaches AWS over TLS)."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(self.policy.decode())
+    statements = policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    policy["Statement"] = [st for st in statements if not _only_over_plain_http(st)]
+    if not policy["Statement"]:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+
+s3_models.FakeBucket.get_permission = get_permission
 models.FakeSecret.default_version_id = property(_current_version_id, _ignore_default_version_id)
 models.FakeSecret.reset_default_version = reset_default_version
 Backend._check_with_existing_secrets_and_versions = _check_with_existing_secrets_and_versions

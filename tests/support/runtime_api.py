@@ -7,13 +7,25 @@ and timestamps each hand-out and each answer (time.monotonic()).
 
 Use as a module (RuntimeApi) or run it: `runtime_api.py PORT EVENTS.json` serves the events
 of a JSON array once each and prints the recorded results as JSON lines on stdout.
+
+`Rie` runs a function under AWS's own emulator instead (aws-lambda-rie, built by
+scripts/ensure-rie.sh) and answers `invoke` with the same records. RIE runs one instance of
+one function, invocations one at a time, and spawns the runtime itself: tests that crash the
+runtime between calls or hand out invocations concurrently keep RuntimeApi.
 """
 
 import json
+import os
 import queue
+import re
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -131,6 +143,122 @@ class RuntimeApi:
     def close(self):
         self.events.put(None)
         self.server.shutdown()
+
+
+RIE_INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+
+
+def loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Rie:
+    """One function instance under AWS's Runtime Interface Emulator (aws-lambda-rie).
+
+    RIE serves the Runtime API to the runtime it spawns (`command`, started lazily by the first
+    invocation: that is the cold start) and takes invocations over HTTP (POST RIE_INVOKE_PATH).
+    It forwards its own environment to the runtime, with AWS_LAMBDA_RUNTIME_API set to its own
+    address. Both addresses are free loopback ports, so several instances can run at once.
+    Its output (START/END/REPORT lines and the runtime's own output) goes to `log_path`.
+    """
+
+    def __init__(self, rie_bin, command, env, log_path, timeout=60.0):
+        self.port = loopback_port()
+        self.log_path = log_path
+        self.log = open(log_path, "w")
+        self.results = {}
+        self.order = []
+        argv = [
+            str(rie_bin),
+            "--log-level", "info",
+            "--runtime-api-address", f"127.0.0.1:{loopback_port()}",
+            "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+            *map(str, command),
+        ]
+        # Own process group: close() ends RIE and the runtime it spawned, and nothing else.
+        self.proc = subprocess.Popen(
+            argv, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self._wait_listening(timeout)
+
+    def _wait_listening(self, timeout):
+        """Waits until RIE accepts connections on its invoke port."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"aws-lambda-rie exited with code {self.proc.returncode}; see {self.log_path}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"aws-lambda-rie did not listen on port {self.port} within {timeout:.0f}s")
+
+    def invoke(self, event, timeout=120):
+        """Invokes the function once; returns a record like RuntimeApi.invoke's.
+
+        RIE answers 200 with the function's payload both for a response and for an error
+        posted to /invocation/<id>/error (it does not pass on X-Amz-Function-Error): an
+        answer that is an {"errorType", "errorMessage"} object, or any non-200 status (init
+        failure, crash, timeout), is recorded as kind "error".
+        """
+        rid = str(uuid.uuid4())
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{RIE_INVOKE_PATH}",
+            data=json.dumps(event).encode(),
+            headers={"Content-Type": "application/json", "X-Amzn-RequestId": rid},
+            method="POST",
+        )
+        record = {"event": event, "sent_at": time.monotonic()}
+        self.order.append(rid)
+        self.results[rid] = record
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as err:
+            status, body = err.code, err.read()
+        record["answered_at"] = time.monotonic()
+        record["status"] = status
+        record["body"] = body.decode(errors="replace")
+        record["kind"] = "error" if status != 200 or is_error_payload(record["body"]) else "response"
+        if status != 200 and not record["body"]:
+            record["body"] = json.dumps({"errorType": f"HTTP{status}", "errorMessage": f"aws-lambda-rie answered {status}"})
+        return record
+
+    def init_duration_ms(self):
+        """RIE's own measure of the cold start, from the runtime's exec to its first /next
+        (its `INIT REPORT(durationMs: ...)` log line), or None."""
+        self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            found = re.search(r"INIT REPORT\(durationMs: ([0-9.]+)\)", f.read())
+        return float(found.group(1)) if found else None
+
+    def close(self):
+        """Ends RIE and the runtime it spawned (their process group), then closes the log."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        try:  # the runtime may outlive RIE for a moment
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.log.close()
+
+
+def is_error_payload(body):
+    """True when a function's answer is a Lambda error document ({"errorType", "errorMessage"})."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and "errorType" in doc and "errorMessage" in doc and "outcome" not in doc
 
 
 def main():

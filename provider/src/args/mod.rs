@@ -18,6 +18,7 @@ use crate::wire::Str;
 mod nested;
 mod reader;
 mod rules;
+pub mod verifiers;
 
 use nested::{parse_alarm, parse_cloud_front};
 use reader::Reader;
@@ -25,9 +26,10 @@ pub use reader::secret_values;
 use rules::{
     validate_bucket_name, validate_created_bucket_name, validate_issuer, validate_kms_key_arn,
 };
+use verifiers::Verifier;
 
 /// Every input the component accepts (the schema's `inputProperties`; a test keeps them equal).
-pub const INPUT_NAMES: [&str; 21] = [
+pub const INPUT_NAMES: [&str; 22] = [
     "secretName",
     "keySpec",
     "maxTokenValidityDuration",
@@ -49,6 +51,7 @@ pub const INPUT_NAMES: [&str; 21] = [
     "alarm",
     "tags",
     "reservedConcurrency",
+    "verifiers",
 ];
 /// Fields of `keySpec`.
 pub const KEY_SPEC_FIELDS: [&str; 3] = ["algorithm", "crv", "modulusLength"];
@@ -176,6 +179,9 @@ pub struct Args {
     pub config: Option<RotationConfig>,
     /// Whether any input of the rotation configuration was secret.
     pub config_secret: bool,
+    /// Warnings for the AWS services named in `verifiers`, shown by the engine: a combination
+    /// that may not work (one that cannot is refused instead).
+    pub warnings: Vec<String>,
 }
 
 /// Decodes and validates the `Construct` inputs; messages never show secret values.
@@ -451,6 +457,25 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
             None
         }
     };
+    // What the named verifiers cannot use is refused here, at preview (README, "Verifier
+    // compatibility"); values unknown until the update are checked then.
+    let targets = match r.string_list("verifiers")? {
+        None | Some(In::Unknown) => Vec::new(),
+        Some(In::Known(list)) => list
+            .iter()
+            .filter_map(|v| v.value.as_deref())
+            .map(Verifier::parse)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let warnings = verifiers::check(
+        &targets,
+        verifiers::Subject {
+            key_spec: &key_spec,
+            issuer: issuer.as_ref(),
+            config: config.as_ref(),
+        },
+    )?;
+
     // Behind CloudFront the cache lifetimes add up (README, "Caching behind CloudFront").
     if let (Some(_), Some(cache), In::Known(activation)) =
         (&cloud_front, &cache_control.value, &min_activation)
@@ -476,6 +501,7 @@ fn parse_inputs(inputs: &Struct) -> Result<Args, ProviderError> {
         reserved_concurrency,
         config,
         config_secret: secret_config,
+        warnings,
     })
 }
 

@@ -585,6 +585,15 @@ impl Harness {
             .unwrap_or_default()
     }
 
+    /// Every log message the provider sent the engine so far.
+    pub fn logs(&self) -> Vec<LogRequest> {
+        self.engine
+            .record
+            .lock()
+            .map(|r| r.logs.clone())
+            .unwrap_or_default()
+    }
+
     /// Clears the record.
     pub fn clear(&self) {
         if let Ok(mut r) = self.engine.record.lock() {

@@ -118,7 +118,7 @@ type jwksRotationArgs struct {
 	CleanupCheckInterval *string `pulumi:"cleanupCheckInterval"`
 	// Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
 	CloudFront *CloudFront `pulumi:"cloudFront"`
-	// Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
+	// Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
 	Issuer *string `pulumi:"issuer"`
 	// Algorithm and size of the signing keys.
 	KeySpec KeySpec `pulumi:"keySpec"`
@@ -146,6 +146,8 @@ type jwksRotationArgs struct {
 	SecretName string `pulumi:"secretName"`
 	// Tags applied to every taggable child resource.
 	Tags map[string]string `pulumi:"tags"`
+	// AWS services that will verify the tokens: `apiGatewayHttpApi` (API Gateway HTTP API JWT authorizer), `apiGatewayRestApi` (API Gateway REST API JWT authorizer), `alb` (Application Load Balancer JWT verification). A configuration they cannot use is refused at preview: `apiGatewayHttpApi` needs an RSA algorithm (PS* warns) and `issuer`; `apiGatewayRestApi` an RS* or ES* algorithm and `issuer`; `alb` RS256, at most 10 keys in the JWKS and an `issuer` of at most 256 characters. Default: none, no such check.
+	Verifiers []string `pulumi:"verifiers"`
 }
 
 // The set of arguments for constructing a JwksRotation resource.
@@ -164,7 +166,7 @@ type JwksRotationArgs struct {
 	CleanupCheckInterval pulumi.StringPtrInput
 	// Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
 	CloudFront CloudFrontPtrInput
-	// Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
+	// Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
 	Issuer pulumi.StringPtrInput
 	// Algorithm and size of the signing keys.
 	KeySpec KeySpecInput
@@ -192,6 +194,8 @@ type JwksRotationArgs struct {
 	SecretName pulumi.StringInput
 	// Tags applied to every taggable child resource.
 	Tags pulumi.StringMapInput
+	// AWS services that will verify the tokens: `apiGatewayHttpApi` (API Gateway HTTP API JWT authorizer), `apiGatewayRestApi` (API Gateway REST API JWT authorizer), `alb` (Application Load Balancer JWT verification). A configuration they cannot use is refused at preview: `apiGatewayHttpApi` needs an RSA algorithm (PS* warns) and `issuer`; `apiGatewayRestApi` an RS* or ES* algorithm and `issuer`; `alb` RS256, at most 10 keys in the JWKS and an `issuer` of at most 256 characters. Default: none, no such check.
+	Verifiers pulumi.StringArrayInput
 }
 
 func (JwksRotationArgs) ElementType() reflect.Type {

@@ -426,9 +426,9 @@ func (o CloudFrontPtrOutput) PriceClass() pulumi.StringPtrOutput {
 
 // Signing key algorithm and size.
 type KeySpec struct {
-	// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
+	// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
 	Algorithm string `pulumi:"algorithm"`
-	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
 	Crv *string `pulumi:"crv"`
 	// RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength *int `pulumi:"modulusLength"`
@@ -447,9 +447,9 @@ type KeySpecInput interface {
 
 // Signing key algorithm and size.
 type KeySpecArgs struct {
-	// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
+	// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
 	Algorithm pulumi.StringInput `pulumi:"algorithm"`
-	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
 	Crv pulumi.StringPtrInput `pulumi:"crv"`
 	// RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength pulumi.IntPtrInput `pulumi:"modulusLength"`
@@ -482,12 +482,12 @@ func (o KeySpecOutput) ToKeySpecOutputWithContext(ctx context.Context) KeySpecOu
 	return o
 }
 
-// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
+// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
 func (o KeySpecOutput) Algorithm() pulumi.StringOutput {
 	return o.ApplyT(func(v KeySpec) string { return v.Algorithm }).(pulumi.StringOutput)
 }
 
-// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
 func (o KeySpecOutput) Crv() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v KeySpec) *string { return v.Crv }).(pulumi.StringPtrOutput)
 }

@@ -67,11 +67,11 @@ export function cloudFrontArgsProvideDefaults(val: CloudFrontArgs): CloudFrontAr
  */
 export interface KeySpecArgs {
     /**
-     * JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
+     * JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
      */
     algorithm: pulumi.Input<string>;
     /**
-     * Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+     * Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
      */
     crv?: pulumi.Input<string | undefined>;
     /**

@@ -182,11 +182,11 @@ class KeySpecArgsDict(TypedDict):
     """
     algorithm: pulumi.Input[_builtins.str]
     """
-    JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
+    JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
     """
     crv: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+    Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
     """
     modulus_length: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -202,8 +202,8 @@ class KeySpecArgs:
         """
         Signing key algorithm and size.
 
-        :param pulumi.Input[_builtins.str] algorithm: JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
-        :param pulumi.Input[_builtins.str] crv: Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+        :param pulumi.Input[_builtins.str] algorithm: JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
+        :param pulumi.Input[_builtins.str] crv: Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
         :param pulumi.Input[_builtins.int] modulus_length: RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
         """
         pulumi.set(__self__, "algorithm", algorithm)
@@ -216,7 +216,7 @@ class KeySpecArgs:
     @pulumi.getter
     def algorithm(self) -> pulumi.Input[_builtins.str]:
         """
-        JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
+        JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
         """
         return pulumi.get(self, "algorithm")
 
@@ -228,7 +228,7 @@ class KeySpecArgs:
     @pulumi.getter
     def crv(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+        Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
         """
         return pulumi.get(self, "crv")
 

@@ -41,7 +41,8 @@ class JwksRotationArgs:
                  public_read: pulumi.Input[Optional[_builtins.bool]] = None,
                  reserved_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  rotation_interval: pulumi.Input[Optional[_builtins.str]] = None,
-                 tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
+                 tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 verifiers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
         The set of arguments for constructing a JwksRotation resource.
 
@@ -55,7 +56,7 @@ class JwksRotationArgs:
         :param pulumi.Input[_builtins.str] cache_control: Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
         :param pulumi.Input[_builtins.str] cleanup_check_interval: How often retired keys are checked for removal; whole minutes.
         :param pulumi.Input['CloudFrontArgs'] cloud_front: Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
-        :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
+        :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
         :param pulumi.Input[_builtins.str] kid_strategy: How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
         :param pulumi.Input[_builtins.str] kms_key_id: ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
         :param pulumi.Input[_builtins.str] lambda_architecture: Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
@@ -66,6 +67,7 @@ class JwksRotationArgs:
         :param pulumi.Input[_builtins.int] reserved_concurrency: Reserved concurrent executions of the rotation Lambda, 1 to 1000. Default: not set (nothing reserved). Correctness never depends on it (the Lambda's writes are conditional); 1 only serializes the function's runs. Lambda keeps 100 of a Region's concurrency unreserved, so an account still at a new account's quota of 10 cannot reserve any.
         :param pulumi.Input[_builtins.str] rotation_interval: How often the signing key rotates: whole days from 1 to 1000 (`60d`) or whole hours from 4 to 23 (`12h`); longer than `minActivationGracePeriod`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags applied to every taggable child resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] verifiers: AWS services that will verify the tokens: `apiGatewayHttpApi` (API Gateway HTTP API JWT authorizer), `apiGatewayRestApi` (API Gateway REST API JWT authorizer), `alb` (Application Load Balancer JWT verification). A configuration they cannot use is refused at preview: `apiGatewayHttpApi` needs an RSA algorithm (PS* warns) and `issuer`; `apiGatewayRestApi` an RS* or ES* algorithm and `issuer`; `alb` RS256, at most 10 keys in the JWKS and an `issuer` of at most 256 characters. Default: none, no such check.
         """
         pulumi.set(__self__, "key_spec", key_spec)
         pulumi.set(__self__, "max_token_validity_duration", max_token_validity_duration)
@@ -124,6 +126,8 @@ class JwksRotationArgs:
             pulumi.set(__self__, "rotation_interval", rotation_interval)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
+        if verifiers is not None:
+            pulumi.set(__self__, "verifiers", verifiers)
 
     @_builtins.property
     @pulumi.getter(name="keySpec")
@@ -249,7 +253,7 @@ class JwksRotationArgs:
     @pulumi.getter
     def issuer(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
+        Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
         """
         return pulumi.get(self, "issuer")
 
@@ -377,6 +381,18 @@ class JwksRotationArgs:
     def tags(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "tags", value)
 
+    @_builtins.property
+    @pulumi.getter
+    def verifiers(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        AWS services that will verify the tokens: `apiGatewayHttpApi` (API Gateway HTTP API JWT authorizer), `apiGatewayRestApi` (API Gateway REST API JWT authorizer), `alb` (Application Load Balancer JWT verification). A configuration they cannot use is refused at preview: `apiGatewayHttpApi` needs an RSA algorithm (PS* warns) and `issuer`; `apiGatewayRestApi` an RS* or ES* algorithm and `issuer`; `alb` RS256, at most 10 keys in the JWKS and an `issuer` of at most 256 characters. Default: none, no such check.
+        """
+        return pulumi.get(self, "verifiers")
+
+    @verifiers.setter
+    def verifiers(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "verifiers", value)
+
 
 @pulumi.type_token("jwks-rotation:index:JwksRotation")
 class JwksRotation(pulumi.ComponentResource):
@@ -405,6 +421,7 @@ class JwksRotation(pulumi.ComponentResource):
                  rotation_interval: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 verifiers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
         Creates JWT signing key pairs in AWS Secrets Manager, publishes the public keys as a JSON Web Key Set in S3 and rotates them on a schedule, so verifiers always have a key before it signs and keep it until the last token it signed has expired.
@@ -418,7 +435,7 @@ class JwksRotation(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] cache_control: Cache-Control of the published JWKS; its max-age and s-maxage must not exceed `minActivationGracePeriod`. With `cloudFront` it must give max-age or s-maxage, and the CDN lifetime (s-maxage, else max-age) plus max-age must not exceed `minActivationGracePeriod`.
         :param pulumi.Input[_builtins.str] cleanup_check_interval: How often retired keys are checked for removal; whole minutes.
         :param pulumi.Input[Union['CloudFrontArgs', 'CloudFrontArgsDict']] cloud_front: Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
-        :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` with `issuer` and `jwks_uri` is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
+        :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
         :param pulumi.Input[Union['KeySpecArgs', 'KeySpecArgsDict']] key_spec: Algorithm and size of the signing keys.
         :param pulumi.Input[_builtins.str] kid_strategy: How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
         :param pulumi.Input[_builtins.str] kms_key_id: ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
@@ -432,6 +449,7 @@ class JwksRotation(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] rotation_interval: How often the signing key rotates: whole days from 1 to 1000 (`60d`) or whole hours from 4 to 23 (`12h`); longer than `minActivationGracePeriod`.
         :param pulumi.Input[_builtins.str] secret_name: Name of the Secrets Manager secret that holds the private keys. Letters, digits and /_+=.@-, 1 to 512 characters.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags applied to every taggable child resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] verifiers: AWS services that will verify the tokens: `apiGatewayHttpApi` (API Gateway HTTP API JWT authorizer), `apiGatewayRestApi` (API Gateway REST API JWT authorizer), `alb` (Application Load Balancer JWT verification). A configuration they cannot use is refused at preview: `apiGatewayHttpApi` needs an RSA algorithm (PS* warns) and `issuer`; `apiGatewayRestApi` an RS* or ES* algorithm and `issuer`; `alb` RS256, at most 10 keys in the JWKS and an `issuer` of at most 256 characters. Default: none, no such check.
         """
         ...
     @overload
@@ -478,6 +496,7 @@ class JwksRotation(pulumi.ComponentResource):
                  rotation_interval: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_name: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 verifiers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -534,6 +553,7 @@ class JwksRotation(pulumi.ComponentResource):
                 raise TypeError("Missing required property 'secret_name'")
             __props__.__dict__["secret_name"] = secret_name
             __props__.__dict__["tags"] = tags
+            __props__.__dict__["verifiers"] = verifiers
             __props__.__dict__["bucket_policy_statements"] = None
             __props__.__dict__["issuer_policy"] = None
             __props__.__dict__["jwks_url"] = None

@@ -336,10 +336,24 @@ func withOIDC(ctx context.Context, c corpus) library {
 			continue
 		}
 		var discovered struct {
-			JWKSURI string   `json:"jwks_uri"`
-			Algs    []string `json:"id_token_signing_alg_values_supported"`
+			JWKSURI       string   `json:"jwks_uri"`
+			Algs          []string `json:"id_token_signing_alg_values_supported"`
+			ResponseTypes []string `json:"response_types_supported"`
+			SubjectTypes  []string `json:"subject_types_supported"`
 		}
 		_ = provider.Claims(&discovered)
+		// OpenID Connect Discovery 1.0 §3: id_token_signing_alg_values_supported is REQUIRED and
+		// must name the algorithm the deployment signs with (and only it: one key signs at a
+		// time); response_types_supported and subject_types_supported are REQUIRED too.
+		var errAlgs, errRequired error
+		if len(discovered.Algs) != 1 || discovered.Algs[0] != alg {
+			errAlgs = fmt.Errorf("id_token_signing_alg_values_supported is %v, the deployment signs with %s", discovered.Algs, alg)
+		}
+		if len(discovered.ResponseTypes) == 0 || len(discovered.SubjectTypes) == 0 {
+			errRequired = fmt.Errorf("response_types_supported %v, subject_types_supported %v: both are REQUIRED", discovered.ResponseTypes, discovered.SubjectTypes)
+		}
+		lib.Results = append(lib.Results, outcome(alg+"/oidc-signing-algs", "discovery", errAlgs))
+		lib.Results = append(lib.Results, outcome(alg+"/oidc-required-members", "discovery", errRequired))
 		// The client derives the discovery URL from the issuer: it must be where the provider
 		// publishes the document, and jwks_uri must be the component's jwksUrl.
 		var errURL, errJWKS error

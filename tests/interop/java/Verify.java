@@ -8,7 +8,7 @@
 // required) whose currentTime() is the corpus clock. This is what Spring Security's
 // NimbusJwtDecoder does.
 //
-// mode "ed25519-verifier" (EdDSA cases only): DefaultJWTProcessor's key selector converts JWKs to
+// mode "ed25519-verifier" (EdDSA and Ed25519 cases only): DefaultJWTProcessor's key selector converts JWKs to
 // java.security keys, which Nimbus does not do for OKP keys, so it finds no key for an EdDSA
 // token. A relying party then selects the JWK by kid from the same JWKSource
 // (JWKMatcher.forJWSHeader) and builds an Ed25519Verifier from the OctetKeyPair (Tink on the
@@ -96,11 +96,11 @@ public class Verify {
             } catch (Exception e) {
                 results.add(result(id, "default", e));
             }
-            if (alg.equals("EdDSA")) {
+            if (alg.equals("EdDSA") || alg.equals("Ed25519")) {
                 try {
                     SignedJWT jwt = SignedJWT.parse(token);
                     JWSHeader header = jwt.getHeader();
-                    if (!header.getAlgorithm().equals(JWSAlgorithm.EdDSA)) {
+                    if (!header.getAlgorithm().equals(JWSAlgorithm.parse(alg))) {
                         throw new IllegalArgumentException("algorithm " + header.getAlgorithm() + " not accepted");
                     }
                     List<JWK> keys = source.get(new JWKSelector(JWKMatcher.forJWSHeader(header)), null);
