@@ -143,23 +143,34 @@ impl Sim {
         }
     }
 
-    /// Runs `a` alone, after arming a crash after a random number of calls with probability
-    /// `chaos.crash`; a crashed run is retried at once until it completes (an operator or
-    /// EventBridge retries the same request), so every action converges.
+    /// With probability `chaos.crash`, a crash after a random number (below `within`) of the
+    /// next action's calls.
+    fn maybe_crash(&mut self, within: u64) -> Option<u64> {
+        self.rng
+            .random_bool(self.chaos.crash)
+            .then(|| self.rng.random_range(0..within))
+    }
+
+    /// Runs `a` alone, crashing after `crash` of its calls if given, and records its result.
+    fn run(&mut self, a: &Action, crash: Option<u64>) -> Result<Report, ModelError> {
+        if let Some(k) = crash {
+            let mut w = lock(&self.world);
+            w.crash_after = Some(w.calls + k);
+        }
+        let h = self.handle();
+        let r = block_on(run_action(&h, a));
+        let mut w = lock(&self.world);
+        w.crash_after = None;
+        note_result(&mut w, a, &r);
+        r
+    }
+
+    /// Runs `a` alone, maybe crashing; a crashed run is retried at once until it completes (an
+    /// operator or EventBridge retries the same request), so every action converges.
     fn run_retried(&mut self, a: &Action) -> Result<Report, ModelError> {
         loop {
-            let crash = self.rng.random_bool(self.chaos.crash);
-            if crash {
-                let k = self.rng.random_range(0..6u64);
-                let mut w = lock(&self.world);
-                w.crash_after = Some(w.calls + k);
-            }
-            let h = self.handle();
-            let r = block_on(run_action(&h, a));
-            let mut w = lock(&self.world);
-            w.crash_after = None;
-            note_result(&mut w, a, &r);
-            drop(w);
+            let crash = self.maybe_crash(6);
+            let r = self.run(a, crash);
             if matches!(r, Err(ModelError::Crash)) {
                 self.tally.crashes += 1;
                 continue;
@@ -294,23 +305,9 @@ impl Sim {
             let [mine, theirs] = self.race(&action, &other);
             self.check_operator_result(&other, &theirs);
             mine
-        } else if self.rng.random_bool(self.chaos.crash) {
-            let k = self.rng.random_range(0..8u64);
-            {
-                let mut w = lock(&self.world);
-                w.crash_after = Some(w.calls + k);
-            }
-            let h = self.handle();
-            let res = block_on(run_action(&h, &action));
-            let mut w = lock(&self.world);
-            w.crash_after = None;
-            note_result(&mut w, &action, &res);
-            res
         } else {
-            let h = self.handle();
-            let res = block_on(run_action(&h, &action));
-            note_result(&mut lock(&self.world), &action, &res);
-            res
+            let crash = self.maybe_crash(8);
+            self.run(&action, crash)
         };
         match result {
             Err(ModelError::Crash) => {
@@ -327,10 +324,7 @@ impl Sim {
             Ok(report) => {
                 if self.rng.random_bool(self.chaos.repeat) {
                     // Secrets Manager may run a step again: it must succeed and converge.
-                    let h = self.handle();
-                    let again = block_on(run_action(&h, &action));
-                    note_result(&mut lock(&self.world), &action, &again);
-                    if let Err(e) = again
+                    if let Err(e) = self.run(&action, None)
                         && !(r.disturbed && action.allowed(&e))
                     {
                         self.fail(format!("{} run again failed: {e}", action.name()));
