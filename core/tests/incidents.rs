@@ -813,7 +813,11 @@ fn expected_rotation(w: &World, cfg: &RotationConfig) -> (Option<String>, bool) 
     if eligible { (next, true) } else { (cur, false) }
 }
 
-fn year(ttl: Duration, change: Option<(u64, Duration)>) -> YearReport {
+/// A configuration change a year run applies at an hour: what `pulumi up` with a changed input
+/// gives the function.
+type Change = (u64, fn(&mut RotationConfig));
+
+fn year(ttl: Duration, change: Option<Change>) -> YearReport {
     let mut cfg = config(ttl);
     let world = Arc::new(Mutex::new(World::new(t0())));
     {
@@ -830,15 +834,17 @@ fn year(ttl: Duration, change: Option<(u64, Duration)>) -> YearReport {
     for hr in 0..=(365 * 24u64) {
         let now = t0() + TimeDelta::hours(hr as i64);
         lock(&world).now = now;
-        if let Some((at, new_ttl)) = change
+        if let Some((at, apply)) = change
             && hr == at
         {
+            // The newest retired key must stay for the token lifetime in force when it signed.
             let w = lock(&world);
             let reg = w.registry().unwrap();
-            let k = w.newest_retired().expect("a retired key at the change");
-            let retired = reg.get(&k).unwrap().retired_at.unwrap();
-            protected = Some((k, retired, cfg.max_token_validity));
-            cfg = config(new_ttl);
+            protected = w.newest_retired().map(|k| {
+                let retired = reg.get(&k).unwrap().retired_at.unwrap();
+                (k, retired, cfg.max_token_validity)
+            });
+            apply(&mut cfg);
         }
         let h = Handle::new(world.clone(), cfg.clone(), "year");
         let rotation = |kind: &'static str,
@@ -1028,7 +1034,7 @@ fn year(ttl: Duration, change: Option<(u64, Duration)>) -> YearReport {
 fn a_year_of_operation() {
     let began = Instant::now();
     let mut failures = Vec::new();
-    type Run<'a> = (&'a str, Duration, Option<(u64, Duration)>);
+    type Run<'a> = (&'a str, Duration, Option<Change>);
     let runs: Vec<Run> = vec![
         ("maxTokenValidity 1h", Duration::from_hours(1), None),
         ("maxTokenValidity 1d", Duration::from_days(1), None),
@@ -1038,7 +1044,23 @@ fn a_year_of_operation() {
         (
             "maxTokenValidity 30d then 1h from day 182",
             Duration::from_days(30),
-            Some((182 * 24 + 1, Duration::from_hours(1))),
+            Some((182 * 24 + 1, |c| {
+                c.max_token_validity = Duration::from_hours(1)
+            })),
+        ),
+        (
+            "maxTokenValidity 1d, minActivationGracePeriod 7d then 20d from day 100",
+            Duration::from_days(1),
+            Some((100 * 24 + 1, |c| {
+                c.min_activation_grace_period = Duration::from_days(20)
+            })),
+        ),
+        (
+            "maxTokenValidity 1d, minActivationGracePeriod 7d then 1d from day 100",
+            Duration::from_days(1),
+            Some((100 * 24 + 1, |c| {
+                c.min_activation_grace_period = Duration::from_days(1)
+            })),
         ),
     ];
     for (name, ttl, change) in runs {
