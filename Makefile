@@ -4,7 +4,7 @@ VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export MOTO_SERVER := $(VENV)/bin/moto_server
 
-.PHONY: tools test lint fmt lambda lambda-x86_64 build bench-provider demo test-demo pulumi-tools sdk test-pulumi
+.PHONY: tools test lint fmt lambda lambda-x86_64 build bench-provider demo test-demo pulumi-tools schema sdk test-pulumi dist test-dist
 
 tools:
 	@scripts/ensure-tools.sh
@@ -50,7 +50,9 @@ test-demo: tools lambda-x86_64
 	@tail -n 2 target/demo.log
 	@$(VENV)/bin/python scripts/timeline.py check target/demo/timeline.svg target/demo/kids.txt
 
-test: tools lambda
+test: tools
+	@scripts/prefetch.sh start
+	@$(MAKE) --no-print-directory lambda
 	@echo "==> lint: cargo fmt --check, cargo clippy -D warnings"
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
@@ -58,10 +60,12 @@ test: tools lambda
 	cargo test --workspace
 	@echo "==> interleaving test (core/tests/incidents.rs): schedules explored"
 	@cat "$${CARGO_TARGET_DIR:-target}"/tmp/incidents-pairs-*.txt
+	@scripts/prefetch.sh wait
 	@$(MAKE) --no-print-directory test-demo
 	@$(MAKE) --no-print-directory test-arm64
 	@$(MAKE) --no-print-directory test-interop
 	@$(MAKE) --no-print-directory test-pulumi
+	@$(MAKE) --no-print-directory test-dist
 
 # The shipped arm64 zip, run: qemu-user (Debian's qemu-user-static, libc6-arm64-cross) runs it as
 # the runtime of AWS's Lambda Runtime Interface Emulator (aws-lambda-rie, built from the Go module
@@ -98,6 +102,11 @@ pulumi-tools:
 	@scripts/pulumi-tools.sh
 	@scripts/pulumi-test-deps.sh
 
+# Stamps the release settings of Cargo.toml (workspace version, pulumi-aws version,
+# plugin-download-url) into schema.json; `make sdk` then regenerates the SDKs from it.
+schema:
+	python3 scripts/stamp-schema.py
+
 # Regenerates sdk/ from schema.json with `pulumi package gen-sdk`.
 sdk: pulumi-tools
 	scripts/gen-sdk.sh
@@ -109,3 +118,27 @@ test-pulumi: tools build pulumi-tools
 	@scripts/ensure-faketime.sh
 	@echo "==> pytest tests/pulumi (real Pulumi CLI, moto, pulumi-aws stand-in)"
 	.tools/venv/bin/python -m pytest tests/pulumi -v -p no:cacheprovider --durations=0
+
+# Release artifacts in dist/release/, each stamped with the workspace version (scripts/dist.py
+# all; its top comment lists the files): the plugin tarballs for linux/darwin amd64 and arm64 and
+# windows amd64 (cross-built with cargo-zigbuild, release profile, linux against glibc 2.17), the
+# npm package, the wheel and the sdist, SHA256SUMS and RELEASE.md (the tags to push: v<version>,
+# and sdk/v<version> that releases the Go SDK); then checks them (tests/dist).
+# `make dist PLUGIN_DOWNLOAD_URL=https://...` overrides the packages' pluginDownloadURL.
+PLUGIN_DOWNLOAD_URL ?=
+DIST_URL_ARG = $(if $(PLUGIN_DOWNLOAD_URL),--plugin-download-url '$(PLUGIN_DOWNLOAD_URL)')
+dist: tools lambda pulumi-tools
+	python3 scripts/dist.py all --out dist/release $(DIST_URL_ARG)
+	@echo "==> checking dist/release (tests/dist)"
+	.tools/venv/bin/python -m pytest tests/dist -q -p no:cacheprovider --artifacts dist/release $(DIST_URL_ARG)
+
+# The release artifacts as make test checks them, in target/dist-test/: the four cross-built
+# plugins with the fast dist-test profile (Cargo.toml), bin/'s linux-amd64 plugin (make build),
+# the SDK packages; then tests/dist (layout Pulumi installs, binary formats, the linux-amd64
+# plugin run, package metadata, the Go SDK tag).
+test-dist: tools build pulumi-tools
+	@echo "==> dist: plugin tarballs and SDK packages into target/dist-test (tests/dist)"
+	python3 scripts/dist.py plugins --profile dist-test --out target/dist-test \
+		--linux-amd64-binary bin/pulumi-resource-jwks-rotation
+	python3 scripts/dist.py sdks --out target/dist-test
+	.tools/venv/bin/python -m pytest tests/dist -v -p no:cacheprovider --artifacts target/dist-test

@@ -58,7 +58,14 @@ for a in "${arches[@]}"; do
   built="$out/$a/bootstrap/bootstrap.zip"
   [ -f "$built" ] || { echo "error: $built was not produced" >&2; exit 1; }
   mkdir -p "dist/lambda/$a"
-  rezip "$built" "dist/lambda/$a/bootstrap.zip"
+  # Replaced only when the bytes differ: a rewritten zip (new mtime) makes provider/build.rs run
+  # again and every later cargo build relink the provider, although nothing changed.
+  rezip "$built" "$out/$a/bootstrap.rezipped.zip"
+  if cmp -s "$out/$a/bootstrap.rezipped.zip" "dist/lambda/$a/bootstrap.zip"; then
+    echo "==> dist/lambda/$a/bootstrap.zip unchanged"
+  else
+    mv "$out/$a/bootstrap.rezipped.zip" "dist/lambda/$a/bootstrap.zip"
+  fi
   size=$(stat -c %s "dist/lambda/$a/bootstrap.zip")
   sum=$(sha256sum "dist/lambda/$a/bootstrap.zip" | cut -d' ' -f1)
   echo "==> dist/lambda/$a/bootstrap.zip  ${size} bytes  sha256 ${sum}  ($(( $(date +%s) - start ))s)"

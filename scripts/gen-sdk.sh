@@ -9,8 +9,12 @@
 # pulumi-aws v7 schema that the referenced types need. gen-sdk asks the language host to
 # generate (GeneratePackage); the hosts built here predate that RPC, so for this command
 # pulumi-codegen-host (tools/pulumi/codegen-host: pulumi's own generators at the CLI's version)
-# stands in as pulumi-language-<lang>. .NET and Java generators are not part of pulumi's Go
-# modules (they live in pulumi-dotnet and pulumi-java), so there is no sdk/dotnet. Needs scripts/pulumi-tools.sh and
+# stands in as pulumi-language-<lang>. There is no sdk/dotnet (nor sdk/java): pkg/v3 v3.274.1
+# has no .NET generator (pkg/codegen/dotnet moved to the pulumi-dotnet repository, whose Go
+# modules the Go module proxy refuses here: 403), and no .NET SDK or compiler is on this
+# machine, so the schema's `csharp` section (rootNamespace `Jwks`, namespace `Jwks.Rotation`
+# for the package, so that the class `JwksRotation` is not also the name of its namespace) is
+# generated and compiled nowhere here. Needs scripts/pulumi-tools.sh and
 # scripts/pulumi-test-deps.sh to have run (make pulumi-tools does both).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

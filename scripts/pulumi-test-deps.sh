@@ -2,12 +2,14 @@
 # Installs the language packages the Pulumi tests use, into git-ignored project folders, when
 # missing or when the pins below change:
 #   .tools/venv   Python: pulumi (the real SDK), pulumi-aws, boto3, pytest; runs the pulumi-aws
-#                 stand-in, the Python example and the Python SDK tests
+#                 stand-in, the Python example and the Python SDK tests; build and setuptools
+#                 build the wheel and sdist of scripts/dist.py (make dist, make test-dist)
 #   .tools/node   npm: @pulumi/pulumi, @pulumi/aws, typescript, @types/node; the TypeScript
 #                 example and the Node.js SDK tests run inside this folder
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-py_pins=("pulumi==3.272.0" "pulumi-aws==7.51.1" "boto3==1.44.8" "pytest==9.2.0" "PyJWT[crypto]==2.10.1")
+py_pins=("pulumi==3.272.0" "pulumi-aws==7.51.1" "boto3==1.44.8" "pytest==9.2.0" "PyJWT[crypto]==2.10.1"
+         "build==1.6.1" "setuptools==84.2.1")
 node_pkg='{
   "name": "jwks-rotation-test-node",
   "private": true,

@@ -20,7 +20,7 @@ func main() {
 		}
 		signing, err := jwksrotation.NewJwksRotation(ctx, "signing", &jwksrotation.JwksRotationArgs{
 			SecretName:               pulumi.String(secretName),
-			KeySpec:                  &jwksrotation.KeySpecArgs{Algorithm: pulumi.String("ES256")},
+			KeySpec:                  &jwksrotation.KeySpecArgs{Algorithm: jwksrotation.AlgorithmES256},
 			MaxTokenValidityDuration: pulumi.String("1h"),
 			Tags:                     pulumi.StringMap{"team": pulumi.String(team)},
 		})

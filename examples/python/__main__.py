@@ -6,7 +6,7 @@ config = pulumi.Config()
 signing = jwks.JwksRotation(
     "signing",
     secret_name=config.get("secretName") or "jwks-rotation-example-python",
-    key_spec=jwks.KeySpecArgs(algorithm="ES256"),
+    key_spec=jwks.KeySpecArgs(algorithm=jwks.Algorithm.ES256),
     max_token_validity_duration="1h",
     tags={"team": config.get("team") or "identity"},
 )

@@ -6,7 +6,7 @@ const config = new pulumi.Config();
 
 const signing = new jwks.JwksRotation("signing", {
     secretName: config.get("secretName") ?? "jwks-rotation-example-typescript",
-    keySpec: { algorithm: "ES256" },
+    keySpec: { algorithm: jwks.Algorithm.ES256 },
     maxTokenValidityDuration: "1h",
     tags: { team: config.get("team") ?? "identity" },
 });

@@ -14,8 +14,9 @@ use tonic::transport::Channel;
 use crate::error::ProviderError;
 use crate::wire::Str;
 
-/// Version of the pulumi-aws plugin every aws child is pinned to.
-pub const AWS_VERSION: &str = "7.0.0";
+/// Version of the pulumi-aws plugin every aws child is pinned to: `[workspace.metadata.release]
+/// pulumi-aws` of the workspace Cargo.toml, read by build.rs (the one place it is set).
+pub const AWS_VERSION: &str = env!("JWKS_ROTATION_AWS_VERSION");
 /// The aws package name (key of the `providers` map).
 pub const AWS_PACKAGE: &str = "aws";
 

@@ -12,6 +12,9 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::{Alias, alias};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
+/// The pulumi-aws version of `[workspace.metadata.release]` in Cargo.toml (set by build.rs).
+const AWS: &str = env!("JWKS_ROTATION_AWS_VERSION");
+
 const SECRET_ARN: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:my-jwks-secret-AbCdEf";
 
@@ -124,7 +127,7 @@ async fn defaults_register_the_documented_graph() {
             "{}",
             child.request.name
         );
-        assert_eq!(child.request.version, "7.0.0", "{}", child.request.name);
+        assert_eq!(child.request.version, AWS, "{}", child.request.name);
         assert!(child.request.name.starts_with("jwks-"));
     }
     assert_valid_children(&regs);
@@ -271,10 +274,10 @@ async fn defaults_register_the_documented_graph() {
     assert_eq!(out["secretArn"], json!(SECRET_ARN));
     assert_eq!(out["secretName"], json!("my-jwks-secret"));
     assert_eq!(out["rotationFunctionName"], json!("jwks-rotation-a1b2c3d"));
-    assert_eq!(out["bucket"][SIG], json!(RESOURCE_SIG));
-    assert_eq!(out["bucket"]["urn"], json!(bucket.urn));
+    assert_eq!(out["createdBucket"][SIG], json!(RESOURCE_SIG));
+    assert_eq!(out["createdBucket"]["urn"], json!(bucket.urn));
     assert_eq!(out["secret"]["id"], json!(SECRET_ARN));
-    assert_eq!(out["rotationFunction"]["packageVersion"], json!("7.0.0"));
+    assert_eq!(out["rotationFunction"]["packageVersion"], json!(AWS));
     let issuer: Json =
         serde_json::from_str(out["issuerPolicy"].as_str().unwrap_or("")).unwrap_or_default();
     let ist = statements(&issuer);
@@ -418,8 +421,8 @@ async fn existing_bucket_creates_no_bucket_and_scopes_grants_to_it() {
     let out = outputs_json(&h);
     assert_eq!(out["bucketName"], json!("my-existing-bucket"));
     assert!(
-        out.get("bucket").is_none(),
-        "no bucket reference for a bucket we did not create"
+        out.get("createdBucket").is_none() && out.get("bucket").is_none(),
+        "no bucket reference for a bucket we did not create, and no output named like the input"
     );
     assert_eq!(
         out["jwksUrl"],

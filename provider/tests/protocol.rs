@@ -48,7 +48,7 @@ async fn launch_tolerates_engine_flags_and_attach_mode() {
             .await
             .expect("plugin info")
             .into_inner();
-        assert_eq!(info.version, "0.1.0");
+        assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
         if args.is_empty() {
             client
                 .attach(PluginAttach {
@@ -104,10 +104,14 @@ async fn handshake_configure_schema_and_cancel() {
     assert_eq!(schema, on_disk);
     let j: Json = serde_json::from_str(&schema).expect("JSON");
     assert_eq!(j["name"], json!("jwks-rotation"));
-    assert_eq!(j["version"], json!("0.1.0"));
+    assert_eq!(j["version"], json!(env!("CARGO_PKG_VERSION")));
     assert_eq!(
-        j["dependencies"],
-        json!([{"name": "aws", "version": "7.0.0"}])
+        j["pluginDownloadURL"],
+        json!(env!("JWKS_ROTATION_PLUGIN_DOWNLOAD_URL"))
+    );
+    assert!(
+        j.get("dependencies").is_none(),
+        "a top-level `dependencies` makes the Node.js SDK pin pulumi-aws exactly"
     );
     assert_eq!(j["resources"][COMPONENT]["isComponent"], json!(true));
 
@@ -145,6 +149,16 @@ async fn the_schema_is_complete() {
         );
     }
     for (name, t) in j["types"].as_object().expect("types") {
+        if let Some(values) = t["enum"].as_array() {
+            // enums: string values, each with a description (editor completion shows it)
+            assert_eq!(t["type"], json!("string"), "{name}");
+            assert!(t["description"].is_string(), "{name}");
+            for v in values {
+                assert!(v["value"].is_string(), "{name}: {v}");
+                assert!(v["description"].is_string(), "{name}: {v}");
+            }
+            continue;
+        }
         assert_eq!(t["type"], json!("object"), "{name}");
         for (field, p) in t["properties"].as_object().expect("properties") {
             assert!(p["description"].is_string(), "{name}.{field}");

@@ -600,3 +600,60 @@ async fn a_risky_verifier_combination_is_a_warning_of_the_component() {
         "{logs:?}"
     );
 }
+
+/// Where each schema enum is used: the input path and how to place a value there.
+fn enum_input(enum_token: &str, value: &str) -> Json {
+    match enum_token {
+        "jwks-rotation:index:Algorithm" => json!({"keySpec": {"algorithm": value}}),
+        "jwks-rotation:index:Curve" => {
+            let algorithm = match value {
+                "P-256" => "ES256",
+                "P-384" => "ES384",
+                "P-521" => "ES512",
+                _ => "EdDSA",
+            };
+            json!({"keySpec": {"algorithm": algorithm, "crv": value}})
+        }
+        "jwks-rotation:index:KidStrategy" => json!({"kidStrategy": value}),
+        "jwks-rotation:index:LambdaArchitecture" => json!({"lambdaArchitecture": value}),
+        "jwks-rotation:index:PriceClass" => json!({"cloudFront": {"priceClass": value}}),
+        other => panic!("schema enum {other} has no case here: add one"),
+    }
+}
+
+/// Every value of every enum in schema.json is accepted by `Construct`, and a value outside an
+/// enum is refused by the provider's own validation (an SDK user may pass any string).
+#[tokio::test]
+async fn schema_enums_match_what_the_provider_accepts() {
+    let schema: Json = serde_json::from_str(include_str!("../../schema.json")).expect("schema");
+    let enums: Vec<(String, Vec<String>)> = schema["types"]
+        .as_object()
+        .expect("types")
+        .iter()
+        .filter_map(|(token, t)| {
+            let values = t.get("enum")?.as_array()?;
+            let values = values
+                .iter()
+                .map(|v| v["value"].as_str().expect("string enum").to_string())
+                .collect();
+            Some((token.clone(), values))
+        })
+        .collect();
+    assert_eq!(enums.len(), 5, "{enums:?}");
+    let mut h = Harness::start(false).await;
+    for (token, values) in &enums {
+        for value in values {
+            h.clear();
+            h.construct("jwks", with(enum_input(token, value)))
+                .await
+                .unwrap_or_else(|e| panic!("{token} {value} refused: {}", e.message()));
+        }
+        h.clear();
+        let err = h
+            .construct("jwks", with(enum_input(token, "not-a-value")))
+            .await
+            .expect_err("a value outside the enum is refused");
+        assert_eq!(err.code(), Code::InvalidArgument, "{token}");
+        assert!(err.message().contains("not-a-value"), "{}", err.message());
+    }
+}

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 import * as pulumiAws from "@pulumi/aws";
@@ -27,10 +28,6 @@ export class JwksRotation extends pulumi.ComponentResource {
     }
 
     /**
-     * The bucket the component created (absent with `bucket`).
-     */
-    declare public readonly bucket: pulumi.Output<pulumiAws.s3.Bucket | undefined>;
-    /**
      * Name of the bucket holding the JWKS.
      */
     declare public readonly bucketName: pulumi.Output<string>;
@@ -38,6 +35,10 @@ export class JwksRotation extends pulumi.ComponentResource {
      * JSON array of the bucket policy statements the JWKS needs (public or CloudFront read of the published objects only, deny of non-TLS access). Applied by the component to a bucket it creates; with `bucket` (an existing bucket) merge them into that bucket's policy yourself.
      */
     declare public /*out*/ readonly bucketPolicyStatements: pulumi.Output<string>;
+    /**
+     * The bucket the component created; absent when the input `bucket` names an existing bucket (named `createdBucket` so that it never shares a name with that input).
+     */
+    declare public /*out*/ readonly createdBucket: pulumi.Output<pulumiAws.s3.Bucket | undefined>;
     /**
      * IAM policy document (JSON) for token issuers: `secretsmanager:GetSecretValue` on this secret only with the condition `secretsmanager:VersionStage` = `AWSCURRENT` (plus `kms:Decrypt` through Secrets Manager with `kmsKeyId`). Issuers must request the AWSCURRENT stage explicitly (`VersionStage: AWSCURRENT`), so they can never read the NEXT or retired private keys.
      */
@@ -118,6 +119,7 @@ export class JwksRotation extends pulumi.ComponentResource {
             resourceInputs["tags"] = args?.tags;
             resourceInputs["verifiers"] = args?.verifiers;
             resourceInputs["bucketPolicyStatements"] = undefined /*out*/;
+            resourceInputs["createdBucket"] = undefined /*out*/;
             resourceInputs["issuerPolicy"] = undefined /*out*/;
             resourceInputs["jwksUrl"] = undefined /*out*/;
             resourceInputs["openIdConfigurationUrl"] = undefined /*out*/;
@@ -127,9 +129,9 @@ export class JwksRotation extends pulumi.ComponentResource {
             resourceInputs["secret"] = undefined /*out*/;
             resourceInputs["secretArn"] = undefined /*out*/;
         } else {
-            resourceInputs["bucket"] = undefined /*out*/;
             resourceInputs["bucketName"] = undefined /*out*/;
             resourceInputs["bucketPolicyStatements"] = undefined /*out*/;
+            resourceInputs["createdBucket"] = undefined /*out*/;
             resourceInputs["issuerPolicy"] = undefined /*out*/;
             resourceInputs["jwksUrl"] = undefined /*out*/;
             resourceInputs["openIdConfigurationUrl"] = undefined /*out*/;
@@ -188,7 +190,7 @@ export interface JwksRotationArgs {
     /**
      * How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
      */
-    kidStrategy?: pulumi.Input<string | undefined>;
+    kidStrategy?: pulumi.Input<enums.KidStrategy | undefined>;
     /**
      * ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
      */
@@ -196,7 +198,7 @@ export interface JwksRotationArgs {
     /**
      * Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
      */
-    lambdaArchitecture?: pulumi.Input<string | undefined>;
+    lambdaArchitecture?: pulumi.Input<enums.LambdaArchitecture | undefined>;
     /**
      * Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
      */

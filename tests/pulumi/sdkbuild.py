@@ -19,6 +19,9 @@ from pathlib import Path
 
 from conftest import ROOT, TEST_VENV, run_checked
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import project_meta  # noqa: E402
+
 NODE = ROOT / ".tools" / "node"
 AWS_GO = ROOT / ".tools" / "aws-go-sdk"
 
@@ -80,8 +83,8 @@ def go_module(work: Path, module: str, env=None) -> Path:
     gomod.write_text(
         f"module {module}\n\ngo 1.24\n\n"
         "require (\n"
-        "\tgithub.com/jwks-rotation/jwks-rotation/sdk v0.1.0\n"
-        "\tgithub.com/pulumi/pulumi-aws/sdk/v7 v7.0.0\n"
+        f"\tgithub.com/jwks-rotation/jwks-rotation/sdk v{project_meta.version()}\n"
+        f"\tgithub.com/pulumi/pulumi-aws/sdk/v7 v{project_meta.aws_version()}\n"
         "\tgithub.com/pulumi/pulumi/sdk/v3 v3.274.1\n"
         ")\n\n"
         f"replace github.com/jwks-rotation/jwks-rotation/sdk => {ROOT / 'sdk'}\n\n"

@@ -46,3 +46,41 @@ def test_generated_sdks_match_schema(tmp_path, pulumi_env):
                     f"sdk/{lang}/{name} (committed)", "(generated)", lineterm="", n=1)
                 problems.append("\n".join(list(diff)[:40]))
     assert not problems, "sdk/ differs from schema.json; run `make sdk`:\n" + "\n".join(problems)
+
+
+def test_schema_and_go_module_carry_the_release_settings():
+    """schema.json and sdk/go.mod carry Cargo.toml's version, pulumi-aws version and
+    pluginDownloadURL (`make schema` stamps them; scripts/stamp-schema.py --check)."""
+    p = subprocess.run(["python3", str(ROOT / "scripts" / "stamp-schema.py"), "--check"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_generated_packages_depend_on_a_pulumi_aws_range(tmp_path):
+    """The Node.js SDK depends on a caret range of pulumi-aws (not one exact version), the Python
+    SDK lists pulumi-aws once, and its minimum pulumi has every API the generated code uses."""
+    import json
+    import re
+    import sys
+    import tomllib
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import project_meta
+
+    aws = project_meta.aws_version()
+    pkg = json.loads((ROOT / "sdk" / "nodejs" / "package.json").read_text())
+    assert pkg["dependencies"]["@pulumi/aws"] == f"^{aws}", pkg["dependencies"]
+    assert pkg["version"] == project_meta.version()
+    assert pkg["pulumi"]["server"] == project_meta.plugin_download_url(), pkg["pulumi"]
+    with open(ROOT / "sdk" / "python" / "pyproject.toml", "rb") as f:
+        py = tomllib.load(f)["project"]
+    names = [re.split(r"[<>=!~; ]", d, maxsplit=1)[0].replace("_", "-").lower()
+             for d in py["dependencies"]]
+    assert names.count("pulumi-aws") == 1, py["dependencies"]
+    assert py["version"] == project_meta.version()
+    pulumi_req = next(d for d in py["dependencies"] if re.split(r"[<>=!~; ]", d)[0] == "pulumi")
+    floor = re.search(r">=\s*([0-9.]+)", pulumi_req).group(1)
+    # exists_resource (3.269.0) and type_token are used by the generated code
+    assert tuple(map(int, floor.split("."))) >= (3, 269, 0), pulumi_req
+    plugin = json.loads((ROOT / "sdk" / "python" / "pulumi_jwks_rotation" / "pulumi-plugin.json").read_text())
+    assert plugin["server"] == project_meta.plugin_download_url(), plugin

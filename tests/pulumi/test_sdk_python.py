@@ -57,7 +57,7 @@ def test_inputs_reach_the_registration_with_defaults(jwks, mocks):
     r = jwks.JwksRotation(
         "signing",
         secret_name="issuer",
-        key_spec=jwks.KeySpecArgs(algorithm="ES256"),
+        key_spec=jwks.KeySpecArgs(algorithm=jwks.Algorithm.ES256),
         max_token_validity_duration="1h",
         rotation_interval="30d",
         tags={"team": "identity"},
@@ -118,3 +118,15 @@ def test_missing_required_input_fails(jwks, mocks):
     with pytest.raises(TypeError, match="secret_name"):
         jwks.JwksRotation("broken", key_spec=jwks.KeySpecArgs(algorithm="ES256"),
                           max_token_validity_duration="1h")
+
+
+def test_enums_are_typed_constants(jwks):
+    """The schema's enums are str enums whose values are what the provider accepts."""
+    assert jwks.Algorithm.ED25519 == "Ed25519"
+    assert jwks.Curve.P521 == "P-521"
+    assert jwks.KidStrategy.THUMBPRINT == "thumbprint"
+    assert jwks.LambdaArchitecture.ARM64 == "arm64"
+    assert jwks.PriceClass.ALL == "PriceClass_All"
+    assert sorted(a.value for a in jwks.Algorithm) == sorted(
+        ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+         "EdDSA", "Ed25519"])

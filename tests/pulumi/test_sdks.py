@@ -26,7 +26,7 @@ def test_nodejs_sdk_unit_tests():
     shutil.copy(HERE / "sdk_tests" / "jwksRotation.test.js", work)
     p = run_checked(["node", "--test", "jwksRotation.test.js"], cwd=work)
     print(p.stdout[-400:])
-    assert re.search(r"^# pass 3$", p.stdout, re.M), p.stdout
+    assert re.search(r"^# pass 4$", p.stdout, re.M), p.stdout
     assert re.search(r"^# fail 0$", p.stdout, re.M), p.stdout
 
 
@@ -52,3 +52,4 @@ def test_go_sdk_unit_tests(tmp_path):
     print(p.stdout[-600:])
     assert "--- PASS: TestInputsReachTheRegistrationWithDefaults" in p.stdout
     assert "--- PASS: TestMissingRequiredArgumentsAreRefused" in p.stdout
+    assert "--- PASS: TestEnumsAreTypedConstants" in p.stdout

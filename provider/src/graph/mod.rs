@@ -257,8 +257,10 @@ pub async fn build(ctx: &Ctx<'_>) -> Result<Built, ProviderError> {
         put("openIdConfigurationUrl", openid_url.to_wire(), bucket_deps);
     }
     if let Some(b) = &bucket {
+        // Not `bucket`: that is the input naming an existing bucket, and the SDKs fill an output
+        // left out from the input of the same name.
         put(
-            "bucket",
+            "createdBucket",
             wire::resource_ref(&b.urn, &b.id, AWS_VERSION),
             vec![b],
         );

@@ -19,12 +19,12 @@ import (
 type JwksRotation struct {
 	pulumi.ResourceState
 
-	// The bucket the component created (absent with `bucket`).
-	Bucket s3.BucketOutput `pulumi:"bucket"`
 	// Name of the bucket holding the JWKS.
 	BucketName pulumi.StringOutput `pulumi:"bucketName"`
 	// JSON array of the bucket policy statements the JWKS needs (public or CloudFront read of the published objects only, deny of non-TLS access). Applied by the component to a bucket it creates; with `bucket` (an existing bucket) merge them into that bucket's policy yourself.
 	BucketPolicyStatements pulumi.StringOutput `pulumi:"bucketPolicyStatements"`
+	// The bucket the component created; absent when the input `bucket` names an existing bucket (named `createdBucket` so that it never shares a name with that input).
+	CreatedBucket s3.BucketOutput `pulumi:"createdBucket"`
 	// IAM policy document (JSON) for token issuers: `secretsmanager:GetSecretValue` on this secret only with the condition `secretsmanager:VersionStage` = `AWSCURRENT` (plus `kms:Decrypt` through Secrets Manager with `kmsKeyId`). Issuers must request the AWSCURRENT stage explicitly (`VersionStage: AWSCURRENT`), so they can never read the NEXT or retired private keys.
 	IssuerPolicy pulumi.StringOutput `pulumi:"issuerPolicy"`
 	// URL of the published JWKS (the S3 object URL, or the CloudFront URL with `cloudFront`).
@@ -77,10 +77,10 @@ func NewJwksRotation(ctx *pulumi.Context,
 		args.CloudFront = args.CloudFront.ToCloudFrontPtrOutput().ApplyT(func(v *CloudFront) *CloudFront { return v.Defaults() }).(CloudFrontPtrOutput)
 	}
 	if args.KidStrategy == nil {
-		args.KidStrategy = pulumi.StringPtr("random")
+		args.KidStrategy = KidStrategy("random")
 	}
 	if args.LambdaArchitecture == nil {
-		args.LambdaArchitecture = pulumi.StringPtr("x86_64")
+		args.LambdaArchitecture = LambdaArchitecture("x86_64")
 	}
 	if args.LogRetentionInDays == nil {
 		args.LogRetentionInDays = pulumi.IntPtr(30)
@@ -123,11 +123,11 @@ type jwksRotationArgs struct {
 	// Algorithm and size of the signing keys.
 	KeySpec KeySpec `pulumi:"keySpec"`
 	// How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
-	KidStrategy *string `pulumi:"kidStrategy"`
+	KidStrategy *KidStrategy `pulumi:"kidStrategy"`
 	// ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
 	KmsKeyId *string `pulumi:"kmsKeyId"`
 	// Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
-	LambdaArchitecture *string `pulumi:"lambdaArchitecture"`
+	LambdaArchitecture *LambdaArchitecture `pulumi:"lambdaArchitecture"`
 	// Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
 	LogRetentionInDays *int `pulumi:"logRetentionInDays"`
 	// Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
@@ -171,11 +171,11 @@ type JwksRotationArgs struct {
 	// Algorithm and size of the signing keys.
 	KeySpec KeySpecInput
 	// How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
-	KidStrategy pulumi.StringPtrInput
+	KidStrategy KidStrategyPtrInput
 	// ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
 	KmsKeyId pulumi.StringPtrInput
 	// Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
-	LambdaArchitecture pulumi.StringPtrInput
+	LambdaArchitecture LambdaArchitecturePtrInput
 	// Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
 	LogRetentionInDays pulumi.IntPtrInput
 	// Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
@@ -285,11 +285,6 @@ func (o JwksRotationOutput) ToJwksRotationOutputWithContext(ctx context.Context)
 	return o
 }
 
-// The bucket the component created (absent with `bucket`).
-func (o JwksRotationOutput) Bucket() s3.BucketOutput {
-	return o.ApplyT(func(v *JwksRotation) s3.BucketOutput { return v.Bucket }).(s3.BucketOutput)
-}
-
 // Name of the bucket holding the JWKS.
 func (o JwksRotationOutput) BucketName() pulumi.StringOutput {
 	return o.ApplyT(func(v *JwksRotation) pulumi.StringOutput { return v.BucketName }).(pulumi.StringOutput)
@@ -298,6 +293,11 @@ func (o JwksRotationOutput) BucketName() pulumi.StringOutput {
 // JSON array of the bucket policy statements the JWKS needs (public or CloudFront read of the published objects only, deny of non-TLS access). Applied by the component to a bucket it creates; with `bucket` (an existing bucket) merge them into that bucket's policy yourself.
 func (o JwksRotationOutput) BucketPolicyStatements() pulumi.StringOutput {
 	return o.ApplyT(func(v *JwksRotation) pulumi.StringOutput { return v.BucketPolicyStatements }).(pulumi.StringOutput)
+}
+
+// The bucket the component created; absent when the input `bucket` names an existing bucket (named `createdBucket` so that it never shares a name with that input).
+func (o JwksRotationOutput) CreatedBucket() s3.BucketOutput {
+	return o.ApplyT(func(v *JwksRotation) s3.BucketOutput { return v.CreatedBucket }).(s3.BucketOutput)
 }
 
 // IAM policy document (JSON) for token issuers: `secretsmanager:GetSecretValue` on this secret only with the condition `secretsmanager:VersionStage` = `AWSCURRENT` (plus `kms:Decrypt` through Secrets Manager with `kmsKeyId`). Issuers must request the AWSCURRENT stage explicitly (`VersionStage: AWSCURRENT`), so they can never read the NEXT or retired private keys.

@@ -229,7 +229,7 @@ type CloudFront struct {
 	// Alternate domain names of the distribution; needs `acmCertificateArn`. `jwksUrl` then uses the first one.
 	Aliases []string `pulumi:"aliases"`
 	// CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
-	PriceClass *string `pulumi:"priceClass"`
+	PriceClass *PriceClass `pulumi:"priceClass"`
 }
 
 // Defaults sets the appropriate defaults for CloudFront
@@ -239,7 +239,7 @@ func (val *CloudFront) Defaults() *CloudFront {
 	}
 	tmp := *val
 	if tmp.PriceClass == nil {
-		priceClass_ := "PriceClass_100"
+		priceClass_ := PriceClass("PriceClass_100")
 		tmp.PriceClass = &priceClass_
 	}
 	return &tmp
@@ -263,7 +263,7 @@ type CloudFrontArgs struct {
 	// Alternate domain names of the distribution; needs `acmCertificateArn`. `jwksUrl` then uses the first one.
 	Aliases pulumi.StringArrayInput `pulumi:"aliases"`
 	// CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
-	PriceClass pulumi.StringPtrInput `pulumi:"priceClass"`
+	PriceClass PriceClassPtrInput `pulumi:"priceClass"`
 }
 
 // Defaults sets the appropriate defaults for CloudFrontArgs
@@ -273,7 +273,7 @@ func (val *CloudFrontArgs) Defaults() *CloudFrontArgs {
 	}
 	tmp := *val
 	if tmp.PriceClass == nil {
-		tmp.PriceClass = pulumi.StringPtr("PriceClass_100")
+		tmp.PriceClass = PriceClass("PriceClass_100")
 	}
 	return &tmp
 }
@@ -366,8 +366,8 @@ func (o CloudFrontOutput) Aliases() pulumi.StringArrayOutput {
 }
 
 // CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
-func (o CloudFrontOutput) PriceClass() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CloudFront) *string { return v.PriceClass }).(pulumi.StringPtrOutput)
+func (o CloudFrontOutput) PriceClass() PriceClassPtrOutput {
+	return o.ApplyT(func(v CloudFront) *PriceClass { return v.PriceClass }).(PriceClassPtrOutput)
 }
 
 type CloudFrontPtrOutput struct{ *pulumi.OutputState }
@@ -415,21 +415,21 @@ func (o CloudFrontPtrOutput) Aliases() pulumi.StringArrayOutput {
 }
 
 // CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
-func (o CloudFrontPtrOutput) PriceClass() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *CloudFront) *string {
+func (o CloudFrontPtrOutput) PriceClass() PriceClassPtrOutput {
+	return o.ApplyT(func(v *CloudFront) *PriceClass {
 		if v == nil {
 			return nil
 		}
 		return v.PriceClass
-	}).(pulumi.StringPtrOutput)
+	}).(PriceClassPtrOutput)
 }
 
 // Signing key algorithm and size.
 type KeySpec struct {
 	// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
-	Algorithm string `pulumi:"algorithm"`
+	Algorithm Algorithm `pulumi:"algorithm"`
 	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
-	Crv *string `pulumi:"crv"`
+	Crv *Curve `pulumi:"crv"`
 	// RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength *int `pulumi:"modulusLength"`
 }
@@ -448,9 +448,9 @@ type KeySpecInput interface {
 // Signing key algorithm and size.
 type KeySpecArgs struct {
 	// JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
-	Algorithm pulumi.StringInput `pulumi:"algorithm"`
+	Algorithm AlgorithmInput `pulumi:"algorithm"`
 	// Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
-	Crv pulumi.StringPtrInput `pulumi:"crv"`
+	Crv CurvePtrInput `pulumi:"crv"`
 	// RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
 	ModulusLength pulumi.IntPtrInput `pulumi:"modulusLength"`
 }
@@ -483,13 +483,13 @@ func (o KeySpecOutput) ToKeySpecOutputWithContext(ctx context.Context) KeySpecOu
 }
 
 // JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
-func (o KeySpecOutput) Algorithm() pulumi.StringOutput {
-	return o.ApplyT(func(v KeySpec) string { return v.Algorithm }).(pulumi.StringOutput)
+func (o KeySpecOutput) Algorithm() AlgorithmOutput {
+	return o.ApplyT(func(v KeySpec) Algorithm { return v.Algorithm }).(AlgorithmOutput)
 }
 
 // Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
-func (o KeySpecOutput) Crv() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v KeySpec) *string { return v.Crv }).(pulumi.StringPtrOutput)
+func (o KeySpecOutput) Crv() CurvePtrOutput {
+	return o.ApplyT(func(v KeySpec) *Curve { return v.Crv }).(CurvePtrOutput)
 }
 
 // RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.

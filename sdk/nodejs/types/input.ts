@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
 
 import * as utilities from "../utilities";
 
@@ -50,7 +51,7 @@ export interface CloudFrontArgs {
     /**
      * CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
      */
-    priceClass?: pulumi.Input<string | undefined>;
+    priceClass?: pulumi.Input<enums.PriceClass | undefined>;
 }
 /**
  * cloudFrontArgsProvideDefaults sets the appropriate defaults for CloudFrontArgs
@@ -69,11 +70,11 @@ export interface KeySpecArgs {
     /**
      * JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
      */
-    algorithm: pulumi.Input<string>;
+    algorithm: pulumi.Input<enums.Algorithm>;
     /**
      * Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
      */
-    crv?: pulumi.Input<string | undefined>;
+    crv?: pulumi.Input<enums.Curve | undefined>;
     /**
      * RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*&#47;PS* (refused for ES*&#47;EdDSA); when absent, 2048.
      */

@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 
 __all__ = [
     'AlarmArgs',
@@ -112,7 +113,7 @@ class CloudFrontArgsDict(TypedDict):
     """
     Alternate domain names of the distribution; needs `acmCertificateArn`. `jwksUrl` then uses the first one.
     """
-    price_class: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    price_class: NotRequired[pulumi.Input[Optional['PriceClass']]]
     """
     CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
     """
@@ -122,13 +123,13 @@ class CloudFrontArgs:
     def __init__(__self__, *,
                  acm_certificate_arn: pulumi.Input[Optional[_builtins.str]] = None,
                  aliases: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-                 price_class: pulumi.Input[Optional[_builtins.str]] = None):
+                 price_class: pulumi.Input[Optional['PriceClass']] = None):
         """
         CloudFront distribution in front of the bucket, with origin access control.
 
         :param pulumi.Input[_builtins.str] acm_certificate_arn: ARN of an ACM certificate in us-east-1 covering `aliases`. Default: the CloudFront default certificate.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] aliases: Alternate domain names of the distribution; needs `acmCertificateArn`. `jwksUrl` then uses the first one.
-        :param pulumi.Input[_builtins.str] price_class: CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
+        :param pulumi.Input['PriceClass'] price_class: CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
         """
         if acm_certificate_arn is not None:
             pulumi.set(__self__, "acm_certificate_arn", acm_certificate_arn)
@@ -165,14 +166,14 @@ class CloudFrontArgs:
 
     @_builtins.property
     @pulumi.getter(name="priceClass")
-    def price_class(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def price_class(self) -> pulumi.Input[Optional['PriceClass']]:
         """
         CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.
         """
         return pulumi.get(self, "price_class")
 
     @price_class.setter
-    def price_class(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def price_class(self, value: pulumi.Input[Optional['PriceClass']]):
         pulumi.set(self, "price_class", value)
 
 
@@ -180,11 +181,11 @@ class KeySpecArgsDict(TypedDict):
     """
     Signing key algorithm and size.
     """
-    algorithm: pulumi.Input[_builtins.str]
+    algorithm: pulumi.Input['Algorithm']
     """
     JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
     """
-    crv: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    crv: NotRequired[pulumi.Input[Optional['Curve']]]
     """
     Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
     """
@@ -196,14 +197,14 @@ class KeySpecArgsDict(TypedDict):
 @pulumi.input_type
 class KeySpecArgs:
     def __init__(__self__, *,
-                 algorithm: pulumi.Input[_builtins.str],
-                 crv: pulumi.Input[Optional[_builtins.str]] = None,
+                 algorithm: pulumi.Input['Algorithm'],
+                 crv: pulumi.Input[Optional['Curve']] = None,
                  modulus_length: pulumi.Input[Optional[_builtins.int]] = None):
         """
         Signing key algorithm and size.
 
-        :param pulumi.Input[_builtins.str] algorithm: JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
-        :param pulumi.Input[_builtins.str] crv: Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
+        :param pulumi.Input['Algorithm'] algorithm: JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
+        :param pulumi.Input['Curve'] crv: Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
         :param pulumi.Input[_builtins.int] modulus_length: RSA modulus length in bits, 2048 to 4096, a multiple of 8 (the rotation function is sized for key generation up to 4096 bits). Only for RS*/PS* (refused for ES*/EdDSA); when absent, 2048.
         """
         pulumi.set(__self__, "algorithm", algorithm)
@@ -214,26 +215,26 @@ class KeySpecArgs:
 
     @_builtins.property
     @pulumi.getter
-    def algorithm(self) -> pulumi.Input[_builtins.str]:
+    def algorithm(self) -> pulumi.Input['Algorithm']:
         """
         JWS algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, or Ed25519 (the same Ed25519 key as EdDSA, published and signed under RFC 9864's fully specified name `Ed25519`).
         """
         return pulumi.get(self, "algorithm")
 
     @algorithm.setter
-    def algorithm(self, value: pulumi.Input[_builtins.str]):
+    def algorithm(self, value: pulumi.Input['Algorithm']):
         pulumi.set(self, "algorithm", value)
 
     @_builtins.property
     @pulumi.getter
-    def crv(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def crv(self) -> pulumi.Input[Optional['Curve']]:
         """
         Curve: ES256 needs P-256, ES384 P-384, ES512 P-521, EdDSA and Ed25519 Ed25519. Default: the algorithm's curve. Not allowed for RSA.
         """
         return pulumi.get(self, "crv")
 
     @crv.setter
-    def crv(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def crv(self, value: pulumi.Input[Optional['Curve']]):
         pulumi.set(self, "crv", value)
 
     @_builtins.property

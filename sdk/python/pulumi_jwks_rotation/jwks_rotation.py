@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 from ._inputs import *
 import pulumi_aws
 
@@ -32,9 +33,9 @@ class JwksRotationArgs:
                  cleanup_check_interval: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud_front: pulumi.Input[Optional['CloudFrontArgs']] = None,
                  issuer: pulumi.Input[Optional[_builtins.str]] = None,
-                 kid_strategy: pulumi.Input[Optional[_builtins.str]] = None,
+                 kid_strategy: pulumi.Input[Optional['KidStrategy']] = None,
                  kms_key_id: pulumi.Input[Optional[_builtins.str]] = None,
-                 lambda_architecture: pulumi.Input[Optional[_builtins.str]] = None,
+                 lambda_architecture: pulumi.Input[Optional['LambdaArchitecture']] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  min_activation_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
                  min_key_cleanup_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
@@ -57,9 +58,9 @@ class JwksRotationArgs:
         :param pulumi.Input[_builtins.str] cleanup_check_interval: How often retired keys are checked for removal; whole minutes.
         :param pulumi.Input['CloudFrontArgs'] cloud_front: Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
         :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
-        :param pulumi.Input[_builtins.str] kid_strategy: How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
+        :param pulumi.Input['KidStrategy'] kid_strategy: How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
         :param pulumi.Input[_builtins.str] kms_key_id: ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
-        :param pulumi.Input[_builtins.str] lambda_architecture: Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
+        :param pulumi.Input['LambdaArchitecture'] lambda_architecture: Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
         :param pulumi.Input[_builtins.str] min_activation_grace_period: Least time a key is published in the JWKS before it signs.
         :param pulumi.Input[_builtins.str] min_key_cleanup_grace_period: Extra time a retired key stays published after `maxTokenValidityDuration`.
@@ -263,14 +264,14 @@ class JwksRotationArgs:
 
     @_builtins.property
     @pulumi.getter(name="kidStrategy")
-    def kid_strategy(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def kid_strategy(self) -> pulumi.Input[Optional['KidStrategy']]:
         """
         How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
         """
         return pulumi.get(self, "kid_strategy")
 
     @kid_strategy.setter
-    def kid_strategy(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def kid_strategy(self, value: pulumi.Input[Optional['KidStrategy']]):
         pulumi.set(self, "kid_strategy", value)
 
     @_builtins.property
@@ -287,14 +288,14 @@ class JwksRotationArgs:
 
     @_builtins.property
     @pulumi.getter(name="lambdaArchitecture")
-    def lambda_architecture(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def lambda_architecture(self) -> pulumi.Input[Optional['LambdaArchitecture']]:
         """
         Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
         """
         return pulumi.get(self, "lambda_architecture")
 
     @lambda_architecture.setter
-    def lambda_architecture(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def lambda_architecture(self, value: pulumi.Input[Optional['LambdaArchitecture']]):
         pulumi.set(self, "lambda_architecture", value)
 
     @_builtins.property
@@ -409,9 +410,9 @@ class JwksRotation(pulumi.ComponentResource):
                  cloud_front: pulumi.Input[Optional[Union['CloudFrontArgs', 'CloudFrontArgsDict']]] = None,
                  issuer: pulumi.Input[Optional[_builtins.str]] = None,
                  key_spec: pulumi.Input[Optional[Union['KeySpecArgs', 'KeySpecArgsDict']]] = None,
-                 kid_strategy: pulumi.Input[Optional[_builtins.str]] = None,
+                 kid_strategy: pulumi.Input[Optional['KidStrategy']] = None,
                  kms_key_id: pulumi.Input[Optional[_builtins.str]] = None,
-                 lambda_architecture: pulumi.Input[Optional[_builtins.str]] = None,
+                 lambda_architecture: pulumi.Input[Optional['LambdaArchitecture']] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  max_token_validity_duration: pulumi.Input[Optional[_builtins.str]] = None,
                  min_activation_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
@@ -437,9 +438,9 @@ class JwksRotation(pulumi.ComponentResource):
         :param pulumi.Input[Union['CloudFrontArgs', 'CloudFrontArgsDict']] cloud_front: Serve the JWKS through a CloudFront distribution with origin access control; `jwksUrl` then points at the distribution. Default: off.
         :param pulumi.Input[_builtins.str] issuer: Issuer URL (https). When set, `.well-known/openid-configuration` (`issuer`, `jwks_uri`, `id_token_signing_alg_values_supported` with the key algorithm, `response_types_supported`, `subject_types_supported`) is published next to the JWKS (API Gateway JWT authorizers need it). Default: not published.
         :param pulumi.Input[Union['KeySpecArgs', 'KeySpecArgsDict']] key_spec: Algorithm and size of the signing keys.
-        :param pulumi.Input[_builtins.str] kid_strategy: How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
+        :param pulumi.Input['KidStrategy'] kid_strategy: How key ids are chosen: `random` (21-character nanoid) or `thumbprint` (RFC 7638 SHA-256 thumbprint).
         :param pulumi.Input[_builtins.str] kms_key_id: ARN of a customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`) that encrypts the secret. Default: the AWS managed key `aws/secretsmanager`.
-        :param pulumi.Input[_builtins.str] lambda_architecture: Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
+        :param pulumi.Input['LambdaArchitecture'] lambda_architecture: Architecture of the rotation Lambda: `x86_64` or `arm64` (the provider ships a zip for each).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the rotation Lambda's log group, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
         :param pulumi.Input[_builtins.str] max_token_validity_duration: Longest lifetime of a token signed by a key (`1h`, `36h`, `7d`, `PT1H`). A retired key stays published this long plus `minKeyCleanupGracePeriod`; the JWKS this implies may hold at most 100 keys and 51200 bytes.
         :param pulumi.Input[_builtins.str] min_activation_grace_period: Least time a key is published in the JWKS before it signs.
@@ -484,9 +485,9 @@ class JwksRotation(pulumi.ComponentResource):
                  cloud_front: pulumi.Input[Optional[Union['CloudFrontArgs', 'CloudFrontArgsDict']]] = None,
                  issuer: pulumi.Input[Optional[_builtins.str]] = None,
                  key_spec: pulumi.Input[Optional[Union['KeySpecArgs', 'KeySpecArgsDict']]] = None,
-                 kid_strategy: pulumi.Input[Optional[_builtins.str]] = None,
+                 kid_strategy: pulumi.Input[Optional['KidStrategy']] = None,
                  kms_key_id: pulumi.Input[Optional[_builtins.str]] = None,
-                 lambda_architecture: pulumi.Input[Optional[_builtins.str]] = None,
+                 lambda_architecture: pulumi.Input[Optional['LambdaArchitecture']] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  max_token_validity_duration: pulumi.Input[Optional[_builtins.str]] = None,
                  min_activation_grace_period: pulumi.Input[Optional[_builtins.str]] = None,
@@ -555,6 +556,7 @@ class JwksRotation(pulumi.ComponentResource):
             __props__.__dict__["tags"] = tags
             __props__.__dict__["verifiers"] = verifiers
             __props__.__dict__["bucket_policy_statements"] = None
+            __props__.__dict__["created_bucket"] = None
             __props__.__dict__["issuer_policy"] = None
             __props__.__dict__["jwks_url"] = None
             __props__.__dict__["open_id_configuration_url"] = None
@@ -571,14 +573,6 @@ class JwksRotation(pulumi.ComponentResource):
             remote=True)
 
     @_builtins.property
-    @pulumi.getter
-    def bucket(self) -> pulumi.Output[Optional['pulumi_aws.s3.Bucket']]:
-        """
-        The bucket the component created (absent with `bucket`).
-        """
-        return pulumi.get(self, "bucket")
-
-    @_builtins.property
     @pulumi.getter(name="bucketName")
     def bucket_name(self) -> pulumi.Output[_builtins.str]:
         """
@@ -593,6 +587,14 @@ class JwksRotation(pulumi.ComponentResource):
         JSON array of the bucket policy statements the JWKS needs (public or CloudFront read of the published objects only, deny of non-TLS access). Applied by the component to a bucket it creates; with `bucket` (an existing bucket) merge them into that bucket's policy yourself.
         """
         return pulumi.get(self, "bucket_policy_statements")
+
+    @_builtins.property
+    @pulumi.getter(name="createdBucket")
+    def created_bucket(self) -> pulumi.Output[Optional['pulumi_aws.s3.Bucket']]:
+        """
+        The bucket the component created; absent when the input `bucket` names an existing bucket (named `createdBucket` so that it never shares a name with that input).
+        """
+        return pulumi.get(self, "created_bucket")
 
     @_builtins.property
     @pulumi.getter(name="issuerPolicy")

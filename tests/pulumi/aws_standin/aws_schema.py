@@ -4,22 +4,44 @@ The real pulumi-aws schema is not available here (no plugin downloads, and no re
 Code generation (`pulumi package gen-sdk` for our schema, which refers to `aws:s3/bucket:Bucket`,
 `aws:secretsmanager/secret:Secret` and `aws:lambda/function:Function`) and pulumi-yaml need the
 aws schema only to name the referenced resources and their properties, so this module builds
-one from `fixtures/pulumi-aws-inputs-7.48.0.json` (extracted from `@pulumi/aws` 7.48.0): every
-resource of the fixture with its inputs, required inputs and outputs, and the language sections
-of the real package (`@pulumi/aws`, `pulumi_aws`, `github.com/pulumi/pulumi-aws/sdk/v7/go/aws`).
+one from `fixtures/pulumi-aws-inputs-<version>.json` (extracted from `@pulumi/aws` of that
+version): every resource of the fixture with its inputs, required inputs and outputs, and the
+language sections of the real package (`@pulumi/aws`, `pulumi_aws`,
+`github.com/pulumi/pulumi-aws/sdk/v7/go/aws`).
 Nested object types are `pulumi.json#/Any` (the fixture keeps their fields for validation only).
+
+The version is not written here: it is the pulumi-aws version the component's children are
+registered for, `[workspace.metadata.release] pulumi-aws` of the workspace Cargo.toml, read with
+scripts/project_meta.py. The input fixture is the one extracted for that same version
+(`fixtures/pulumi-aws-inputs-<version>.json`); when the version moves without a fixture for it,
+loading fails and says so, rather than validating against another version's inputs.
 """
 
 import json
 import os
+import sys
 
-FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "pulumi-aws-inputs-7.48.0.json")
-VERSION = "7.0.0"
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+import project_meta  # noqa: E402
+
+VERSION = project_meta.aws_version()
+FIXTURE = os.path.join(HERE, "..", "fixtures", f"pulumi-aws-inputs-{VERSION}.json")
 
 
 def load_fixture(path=FIXTURE):
+    if not os.path.exists(path):
+        raise SystemExit(
+            f"aws stand-in: no input fixture for pulumi-aws {VERSION} ({path}); the version comes "
+            "from [workspace.metadata.release] pulumi-aws in Cargo.toml"
+        )
     with open(path) as f:
-        return json.load(f)
+        fx = json.load(f)
+    if fx.get("version") != VERSION and path == FIXTURE:
+        raise SystemExit(f"aws stand-in: {path} holds pulumi-aws {fx.get('version')}, not {VERSION}")
+    return fx
 
 
 def _prop(decl):

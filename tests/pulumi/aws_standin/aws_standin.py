@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""Test-only stand-in for the pulumi-aws resource plugin (`pulumi-resource-aws`, version 7.0.0).
+"""Test-only stand-in for the pulumi-aws resource plugin (`pulumi-resource-aws`).
+
+Its version is the pulumi-aws version the component's children are registered for,
+`[workspace.metadata.release] pulumi-aws` of the workspace Cargo.toml (read by
+scripts/project_meta.py, see aws_schema.py): GetPluginInfo and the served schema report it, and
+the inputs are validated against the fixture extracted for that version.
 
 The engine launches it like any resource plugin: the engine address as the last argument, and
 the port printed as the only stdout line. It exists because the real pulumi-aws plugin cannot be
@@ -7,14 +12,31 @@ built here and plugin downloads do not work.
 
 * `Check` refuses, like pulumi-aws would, any input name the real provider does not accept, a
   missing required input, and unknown or missing fields of nested input objects (from
-  `fixtures/pulumi-aws-inputs-7.48.0.json`), and fills in auto-names (`<name>-<7 hex>`) the way
-  the real provider does.
+  `fixtures/pulumi-aws-inputs-<version>.json`), and fills in auto-names (`<name>-<7 hex>`) the
+  way the real provider does.
 * `Create`/`Update`/`Delete` act on moto (AWS_ENDPOINT_URL) for `aws:secretsmanager/secret:Secret`,
   `aws:secretsmanager/secretVersion:SecretVersion`, `aws:s3/bucket:Bucket` and
   `aws:s3/bucketPolicy:BucketPolicy`; every other type gets realistic outputs (ids, ARNs, names)
   and touches nothing.
+* `Read` (what `pulumi refresh` calls) reads those four from moto and returns their id,
+  properties (in the shape `Create` returned: the old state with the values read from moto laid
+  over it) and inputs, or an empty id when the object is gone, which is how a provider tells the
+  engine that a resource was deleted out of band. As pulumi-aws does, a secret scheduled for
+  deletion counts as gone, and a bucket policy that moto returns in another but equivalent JSON
+  form keeps the text of the state.
+  LIMITATION: every other type (the Lambda function, its role and policy, the log group, the
+  rotation schedule, the event rule and target, the alarm, the bucket's ownership controls,
+  public access block, CORS and objects, CloudFront) exists only in the Pulumi state, so `Read`
+  returns the id, properties and inputs it is given, unchanged: a refresh never finds drift or
+  deletion on them.
 * `Diff` compares the checked inputs with the old ones, with replacement for the properties the
   real provider replaces on (names, the parent bucket or secret, ...).
+* `CheckConfig` returns the provider configuration as given. `DiffConfig` (which the engine
+  calls for the provider resource itself, and with a default provider's old and new inputs when
+  the default provider's version changes) answers like pulumi-aws 7, a Terraform-bridged
+  provider: every changed configuration key (`version` included) is an in-place update, and none
+  asks for replacement (pulumi-aws 7 sets ForcesProviderReplace on no key; v6 had it on
+  `region`), so moving the default provider from one version to another replaces no resource.
 * `GetSchema` serves the partial aws schema of `aws_schema.py`.
 
 Region us-east-1 and moto's account 123456789012 appear in every ARN.
@@ -32,6 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import boto3  # noqa: E402
 import grpc  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 from google.protobuf import empty_pb2, json_format, struct_pb2  # noqa: E402
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc  # noqa: E402
 
@@ -48,6 +71,9 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+
+# The types whose objects the stand-in puts in moto; Read looks them up there.
+IN_MOTO = {SECRET, SECRET_VERSION, BUCKET, BUCKET_POLICY}
 
 # The input that carries a resource's physical name, when pulumi-aws auto-names it, and its
 # prefix input.
@@ -231,6 +257,42 @@ def computed_outputs(token, rid, inputs):
     return out
 
 
+def keep_absent(read, props, key, value):
+    """Sets read[key] to the live value, unless the live value is empty and the state has none."""
+    if value or key in props:
+        read[key] = value
+
+
+def s3_missing(e):
+    err = e.response.get("Error", {})
+    return err.get("Code") in ("404", "NoSuchBucket", "NotFound")
+
+
+def _normal_policy(v):
+    """A policy document in a form where equivalent documents are equal: a one-element list is
+    its element, and the order of list elements (statements, actions, resources) is ignored, as
+    in the policy equivalence pulumi-aws applies when reading policies back."""
+    if isinstance(v, dict):
+        return {k: _normal_policy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        items = [_normal_policy(x) for x in v]
+        if len(items) == 1:
+            return items[0]
+        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True))
+    return v
+
+
+def policies_equivalent(state, live):
+    if state is None:
+        return False
+    try:
+        a = json.loads(state) if isinstance(state, str) else state
+        b = json.loads(live)
+    except (TypeError, ValueError):
+        return state == live
+    return _normal_policy(a) == _normal_policy(b)
+
+
 def physical_id(token, inputs, urn):
     name = inputs.get("name")
     if token == "aws:lambda/permission:Permission":
@@ -277,7 +339,36 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.CheckResponse(inputs=request.news)
 
     def DiffConfig(self, request, context):
-        return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
+        """As pulumi-terraform-bridge's DiffConfig for pulumi-aws 7.
+
+        The old inputs are compared with the new ones key by key (ignoreChanges applied; an
+        unknown new value is not reported, as in the bridge's planning). A changed key is an
+        in-place update: only keys marked ForcesProviderReplace would ask for replacement, and
+        pulumi-aws 7 marks none. No change gives the bridge's empty answer (DIFF_UNKNOWN with
+        nothing listed), which the engine settles by comparing old outputs with new inputs.
+        """
+        olds = to_dict(request.old_inputs) if request.HasField("old_inputs") else to_dict(request.olds)
+        news = to_dict(request.news)
+        ignored = set(request.ignoreChanges)
+        detailed = {}
+        for key in sorted(set(olds) | set(news)):
+            if key in ignored or is_unknown(news.get(key)):
+                continue
+            if key not in olds:
+                kind = provider_pb2.PropertyDiff.ADD
+            elif key not in news:
+                kind = provider_pb2.PropertyDiff.DELETE
+            elif olds[key] != news[key]:
+                kind = provider_pb2.PropertyDiff.UPDATE
+            else:
+                continue
+            detailed[key] = provider_pb2.PropertyDiff(kind=kind, inputDiff=True)
+        if not detailed:
+            return provider_pb2.DiffResponse()
+        log(f"DiffConfig {request.urn}: changed {sorted(detailed)}, replaces nothing")
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME, diffs=sorted(detailed), detailedDiff=detailed,
+        )
 
     def Configure(self, request, context):
         return provider_pb2.ConfigureResponse(
@@ -386,6 +477,95 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
         rid = physical_id(token, inputs, urn)
         return rid, computed_outputs(token, rid, inputs)
 
+    def Read(self, request, context):
+        token = request.type or request.urn.split("::")[2]
+        has_inputs = request.HasField("inputs")
+        if token not in IN_MOTO:
+            # Only in the Pulumi state: nothing to read, the state is returned as given.
+            resp = provider_pb2.ReadResponse(id=request.id, properties=request.properties)
+            if has_inputs:
+                resp.inputs.CopyFrom(request.inputs)
+            return resp
+        props = to_dict(request.properties)
+        inputs = to_dict(request.inputs) if has_inputs else None
+        try:
+            live = self._read(token, request.id, props)
+        except Exception as e:
+            context.abort(grpc.StatusCode.UNKNOWN, f"reading {request.urn}: {e}")
+        if live is None:
+            log(f"Read {token} {request.id}: gone")
+            return provider_pb2.ReadResponse(id="")
+        rid, read = live
+        out = {**props, **read}
+        accepted = set(self.fixture.fx["resources"].get(token, {}).get("inputs", []))
+        if inputs is None:
+            # no inputs given (a read by id): the inputs are those of the read properties
+            new_inputs = {k: v for k, v in out.items() if k in accepted}
+        else:
+            new_inputs = {**inputs, **{k: v for k, v in read.items() if k in accepted}}
+        changed = sorted(k for k in out if out.get(k) != props.get(k))
+        log(f"Read {token} {rid}" + (f": changed {changed}" if changed and props else ""))
+        resp = provider_pb2.ReadResponse(id=rid, properties=to_struct(out))
+        if inputs is not None or new_inputs:
+            resp.inputs.CopyFrom(to_struct(new_inputs))
+        return resp
+
+    def _read(self, token, rid, props):
+        """(id, the values read from moto) of a live object, or None when it is gone."""
+        if token == SECRET:
+            try:
+                d = self.aws.sm.describe_secret(SecretId=rid)
+            except self.aws.sm.exceptions.ResourceNotFoundException:
+                return None
+            if d.get("DeletedDate"):
+                return None  # pulumi-aws: a secret scheduled for deletion is not found
+            tags = {t["Key"]: t["Value"] for t in d.get("Tags") or []}
+            read = {"arn": d["ARN"], "name": d["Name"], "tagsAll": tags}
+            keep_absent(read, props, "description", d.get("Description"))
+            keep_absent(read, props, "kmsKeyId", d.get("KmsKeyId"))
+            keep_absent(read, props, "tags", tags)
+            return d["ARN"], read
+        if token == SECRET_VERSION:
+            secret_arn, version_id = rid.split("|", 1)
+            try:
+                v = self.aws.sm.get_secret_value(SecretId=secret_arn, VersionId=version_id)
+            except (self.aws.sm.exceptions.ResourceNotFoundException,
+                    self.aws.sm.exceptions.InvalidRequestException):
+                return None  # no such secret or version, or the secret is scheduled for deletion
+            read = {"arn": v["ARN"], "secretId": props.get("secretId", v["ARN"]),
+                    "versionId": v["VersionId"], "versionStages": v.get("VersionStages", [])}
+            if "SecretString" in v:
+                read["secretString"] = v["SecretString"]
+            return f"{v['ARN']}|{v['VersionId']}", read
+        if token == BUCKET:
+            try:
+                self.aws.s3.head_bucket(Bucket=rid)
+            except ClientError as e:
+                if s3_missing(e):
+                    return None
+                raise
+            try:
+                tagset = self.aws.s3.get_bucket_tagging(Bucket=rid)["TagSet"]
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") != "NoSuchTagSet":
+                    raise
+                tagset = []
+            tags = {t["Key"]: t["Value"] for t in tagset}
+            read = {"bucket": rid, "arn": f"arn:aws:s3:::{rid}", "tagsAll": tags}
+            keep_absent(read, props, "tags", tags)
+            return rid, read
+        if token == BUCKET_POLICY:
+            try:
+                policy = self.aws.s3.get_bucket_policy(Bucket=rid)["Policy"]
+            except ClientError as e:
+                if s3_missing(e) or e.response.get("Error", {}).get("Code") == "NoSuchBucketPolicy":
+                    return None
+                raise
+            if policies_equivalent(props.get("policy"), policy):
+                policy = props["policy"]  # as pulumi-aws: an equivalent policy keeps the state's text
+            return rid, {"bucket": rid, "policy": policy}
+        raise AssertionError(token)
+
     def Update(self, request, context):
         token = request.type or request.urn.split("::")[2]
         news = to_dict(request.news)
@@ -476,13 +656,37 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
             self.aws.s3.delete_bucket_policy(Bucket=rid)
 
 
+def drop_stale_schema_caches(schema):
+    """Removes the schema caches next to this file that differ from the schema served now.
+
+    Older Pulumi plugin loaders (pulumi-language-yaml 1.25 is built on pulumi 3.206) cache a
+    plugin's schema as `schema-<name>[-<version>-].json` in the folder above the plugin's
+    folder, here this one, and use it for as long as it is newer than bin/, so without this a
+    schema cached before a version or fixture change would go on being served instead of
+    GetSchema's. The cache is a by-product, not a source file."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    for name in os.listdir(folder):
+        if name.startswith("schema-aws") and name.endswith(".json"):
+            path = os.path.join(folder, name)
+            try:
+                with open(path) as f:
+                    stale = f.read() != schema
+                if stale:
+                    os.remove(path)
+                    log(f"removed the stale schema cache {name}")
+            except OSError:
+                pass
+
+
 def main():
     fixture = aws_schema.load_fixture(os.environ.get("JWKS_AWS_INPUTS", aws_schema.FIXTURE))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=8),
         options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
     )
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(Provider(fixture), server)
+    provider = Provider(fixture)
+    drop_stale_schema_caches(provider.schema)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(provider, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)

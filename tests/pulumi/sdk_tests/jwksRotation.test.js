@@ -47,7 +47,7 @@ function value(output) {
 test("inputs reach the registration, with the schema defaults", async () => {
     const r = new jwks.JwksRotation("signing", {
         secretName: "issuer",
-        keySpec: { algorithm: "ES256" },
+        keySpec: { algorithm: jwks.Algorithm.ES256 },
         maxTokenValidityDuration: "1h",
         rotationInterval: "30d",
         tags: { team: "identity" },
@@ -102,4 +102,16 @@ test("a missing required input fails in the constructor", () => {
         () => new jwks.JwksRotation("broken", { keySpec: { algorithm: "ES256" }, maxTokenValidityDuration: "1h" }),
         /Missing required property 'secretName'/,
     );
+});
+
+test("the schema's enums are exported as typed constants", () => {
+    assert.equal(jwks.Algorithm.RS256, "RS256");
+    assert.equal(jwks.Algorithm.Ed25519, "Ed25519");
+    assert.equal(jwks.Curve.P521, "P-521");
+    assert.equal(jwks.KidStrategy.Thumbprint, "thumbprint");
+    assert.equal(jwks.LambdaArchitecture.Arm64, "arm64");
+    assert.equal(jwks.PriceClass.All, "PriceClass_All");
+    assert.deepEqual(Object.values(jwks.Algorithm).sort(), [
+        "ES256", "ES384", "ES512", "Ed25519", "EdDSA", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512",
+    ]);
 });

@@ -64,7 +64,7 @@ func TestInputsReachTheRegistrationWithDefaults(t *testing.T) {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		r, err := jwksrotation.NewJwksRotation(ctx, "signing", &jwksrotation.JwksRotationArgs{
 			SecretName:               pulumi.String("issuer"),
-			KeySpec:                  &jwksrotation.KeySpecArgs{Algorithm: pulumi.String("ES256")},
+			KeySpec:                  &jwksrotation.KeySpecArgs{Algorithm: jwksrotation.AlgorithmES256},
 			MaxTokenValidityDuration: pulumi.String("1h"),
 			RotationInterval:         pulumi.String("30d"),
 			Tags:                     pulumi.StringMap{"team": pulumi.String("identity")},
@@ -115,7 +115,7 @@ func TestInputsReachTheRegistrationWithDefaults(t *testing.T) {
 func TestMissingRequiredArgumentsAreRefused(t *testing.T) {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := jwksrotation.NewJwksRotation(ctx, "broken", &jwksrotation.JwksRotationArgs{
-			KeySpec:                  &jwksrotation.KeySpecArgs{Algorithm: pulumi.String("ES256")},
+			KeySpec:                  &jwksrotation.KeySpecArgs{Algorithm: jwksrotation.AlgorithmES256},
 			MaxTokenValidityDuration: pulumi.String("1h"),
 		})
 		return err
@@ -123,4 +123,24 @@ func TestMissingRequiredArgumentsAreRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "SecretName") {
 		t.Fatalf("err = %v, want the missing SecretName", err)
 	}
+}
+
+// The schema's enums are typed constants whose values are what the provider accepts.
+func TestEnumsAreTypedConstants(t *testing.T) {
+	checks := map[string]string{
+		string(jwksrotation.AlgorithmRS256):           "RS256",
+		string(jwksrotation.AlgorithmEd25519):         "Ed25519",
+		string(jwksrotation.AlgorithmEdDSA):           "EdDSA",
+		string(jwksrotation.CurveP521):               "P-521",
+		string(jwksrotation.KidStrategyThumbprint):   "thumbprint",
+		string(jwksrotation.LambdaArchitectureArm64): "arm64",
+		string(jwksrotation.PriceClassAll):           "PriceClass_All",
+	}
+	for got, want := range checks {
+		if got != want {
+			t.Errorf("enum constant %q, want %q", got, want)
+		}
+	}
+	var _ jwksrotation.AlgorithmInput = jwksrotation.AlgorithmPS256
+	var _ jwksrotation.PriceClassPtrInput = jwksrotation.PriceClassClass100
 }
