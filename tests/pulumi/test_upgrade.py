@@ -76,20 +76,46 @@ EXPECTED_CREATED = []
 # * full's function: 512 MB instead of 256 (sized by the RSA modulus, 3072 bits here);
 # * full's OpenID configuration object: the discovery document gains
 #   id_token_signing_alg_values_supported, response_types_supported, subject_types_supported;
-# * full's cleanup event target and rotation schedule: only because the function above is updated,
-#   its ARN is unknown during the preview (the same ARN after the update: same at `pulumi up`).
-# Not seen here (the fixture's 0.1.0 build embeds this checkout's Lambda zips, see the fixture's
-# README.md): a real upgrade also updates every rotation function's code in place.
+# * every rotation function's code (see RELEASE_ZIP_HASH);
+# * the cleanup event targets and rotation schedules: only because the functions are updated,
+#   their ARNs are unknown during the preview (the same ARNs after the update: same at `pulumi up`).
 EXPECTED_UPDATED = [
+    ("aws:cloudwatch/eventTarget:EventTarget", "existing-cleanup-target", ("arn",)),
     ("aws:cloudwatch/eventTarget:EventTarget", "full-cleanup-target", ("arn",)),
+    ("aws:cloudwatch/eventTarget:EventTarget", "signing-cleanup-target", ("arn",)),
     ("aws:iam/rolePolicy:RolePolicy", "existing-rotation-policy", ("policy",)),
     ("aws:iam/rolePolicy:RolePolicy", "full-rotation-policy", ("policy",)),
     ("aws:iam/rolePolicy:RolePolicy", "signing-rotation-policy", ("policy",)),
-    ("aws:lambda/function:Function", "full-rotation", ("memorySize",)),
+    ("aws:lambda/function:Function", "existing-rotation", ("code",)),
+    ("aws:lambda/function:Function", "full-rotation", ("code", "memorySize")),
+    ("aws:lambda/function:Function", "signing-rotation", ("code",)),
     ("aws:s3/bucketObjectv2:BucketObjectv2", "full-openid-configuration", ("content",)),
+    ("aws:secretsmanager/secretRotation:SecretRotation", "existing-rotation-schedule",
+     ("rotationLambdaArn",)),
     ("aws:secretsmanager/secretRotation:SecretRotation", "full-rotation-schedule",
      ("rotationLambdaArn",)),
+    ("aws:secretsmanager/secretRotation:SecretRotation", "signing-rotation-schedule",
+     ("rotationLambdaArn",)),
 ]
+
+# The fixture's 0.1.0 build embedded the Lambda zips of the checkout that made it, and a zip's
+# bytes depend on the checkout's path, so the code hashes in the state are replaced by this one,
+# standing for 0.1.0's own zips (whose Lambda kept the registry in the JWKS object's metadata):
+# every rotation function's code is then updated, on every machine, as in a real upgrade.
+RELEASE_ZIP_HASH = "0" * 64
+
+
+def with_release_zips(state):
+    """The state with every rotation function's code hash set to RELEASE_ZIP_HASH."""
+    state = copy.deepcopy(state)
+    functions = [r for r in state["deployment"]["resources"]
+                 if r["type"] == "aws:lambda/function:Function"]
+    assert len(functions) == 3, [r["urn"] for r in functions]
+    for r in functions:
+        for props in (r["inputs"], r["outputs"]):
+            assert "hash" in props["code"], props["code"]
+            props["code"]["hash"] = RELEASE_ZIP_HASH
+    return state
 
 # What must never be in a state: PEM private keys, and the private members of a JWK.
 PRIVATE = re.compile(r'PRIVATE KEY|privateKeyPem|\\?"(d|p|q|dp|dq|qi)\\?"\s*:')
@@ -166,8 +192,11 @@ def losses_and_creates(steps):
 
 
 def test_upgrade_from_0_1_0_keeps_the_secrets_and_buckets(tmp_path, pulumi_env, provider_bin):
-    old = json.loads(STATE.read_text())["deployment"]["resources"]
-    steps, log, p = previewed(tmp_path, pulumi_env, STATE)
+    state = with_release_zips(json.loads(STATE.read_text()))
+    old = state["deployment"]["resources"]
+    state_file = tmp_path / "state-0.1.0-release-zips.json"
+    state_file.write_text(json.dumps(state))
+    steps, log, p = previewed(tmp_path, pulumi_env, state_file)
 
     # the committed state holds no private key material, its secrets (Pulumi ciphertexts) included
     shown = p.run("stack", "export", "--show-secrets").stdout
