@@ -13,12 +13,13 @@ dir="$root/target/prefetch"
 case "${1:-}" in
   start)
     mkdir -p "$dir"
-    rm -f "$dir/rc" "$dir/log"
+    rm -f "$dir/rc" "$dir/log" "$dir/pid"
     echo "==> prefetch: Pulumi CLI, Pulumi test packages, Lambda emulator, in the background (target/prefetch/log)"
     setsid nohup bash -c '
       set -o pipefail
       { "$0/scripts/pulumi-tools.sh" && "$0/scripts/pulumi-test-deps.sh" && "$0/scripts/ensure-rie.sh"; } >"$1/log" 2>&1
       echo $? >"$1/rc"' "$root" "$dir" </dev/null >/dev/null 2>&1 &
+    echo $! >"$dir/pid"
     ;;
   wait)
     if [ ! -d "$dir" ]; then
@@ -26,7 +27,15 @@ case "${1:-}" in
       exit 1
     fi
     t0=$SECONDS
-    while [ ! -f "$dir/rc" ]; do sleep 2; done
+    pid="$(cat "$dir/pid" 2>/dev/null || true)"
+    while [ ! -f "$dir/rc" ]; do
+      if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && [ ! -f "$dir/rc" ]; then
+        sed 's/^/    prefetch: /' "$dir/log" 2>/dev/null || true
+        echo "prefetch: the background job (pid $pid) ended without a result" >&2
+        exit 1
+      fi
+      sleep 2
+    done
     [ $((SECONDS - t0)) -gt 1 ] && echo "==> prefetch: waited $((SECONDS - t0))s for it"
     sed 's/^/    prefetch: /' "$dir/log"
     rc="$(cat "$dir/rc")"
