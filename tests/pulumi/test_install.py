@@ -61,7 +61,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tarfile
 import time
@@ -69,7 +68,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TEST_VENV, TOOLS_BIN, run_checked
+from conftest import ROOT, TEST_VENV, TOOLS_BIN, Pulumi, run_checked
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE / "install"))
@@ -168,23 +167,6 @@ def cli_env(home, aws_env, server):
     return env
 
 
-class Cli:
-    def __init__(self, cwd, env):
-        self.cwd = cwd
-        self.env = env
-
-    def __call__(self, *args, check=True):
-        cmd = [str(TOOLS_BIN / "pulumi"), *args, "--non-interactive"]
-        t0 = time.monotonic()
-        p = subprocess.run(cmd, cwd=self.cwd, env=self.env, capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=900)
-        print(f"$ pulumi {' '.join(args)}  ({time.monotonic() - t0:.1f}s, exit {p.returncode})")
-        if check and p.returncode != 0:
-            raise AssertionError(f"pulumi {' '.join(args)} failed ({p.returncode}):\n"
-                                 f"{p.stdout}\n{p.stderr}")
-        return p
-
-
 def install_nodejs(release, work):
     """A fresh npm project: the SDK from its npm pack tarball, the rest from the registry.
     Returns the installed package's `pulumi` metadata and the shell to run the CLI in."""
@@ -235,7 +217,7 @@ def test_install_as_a_user(lang, release, tmp_path, aws_env, aws, provider_bin):
     home = tmp_path / "pulumi-home"
     backend = tmp_path / "backend"
     backend.mkdir()
-    cli = Cli(work, activate(cli_env(home, aws_env, server)))
+    cli = Pulumi(work, activate(cli_env(home, aws_env, server)), "dev").run
     cli("login", f"file://{backend}")
     cli("plugin", "install", "resource", "aws", AWS_VERSION, "--file", str(release.standin_tgz))
     plugins = home / "plugins"
